@@ -1,0 +1,221 @@
+"""The one place that decides who may do what, and which rows they may see.
+
+Every view, export and API endpoint goes through this module:
+
+- ``has_perm(user, perm)``: may this role do this kind of thing at all?
+- ``require(perm)``: view decorator — login, two-factor when the role needs it, and the permission.
+- ``scope_*(user, queryset)``: only the rows inside the user's organisation/region scope.
+- ``can_*(user, obj)``: object-level checks (is this object inside my scope?).
+- ``get_*_for_user(user, pk, perm)``: fetch one object through its scope, 404 when outside.
+
+Adding a feature means adding its permission to ``ROLE_PERMISSIONS`` and its scope
+function here, and an entry per URL in ``tests/test_access_matrix.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from enum import StrEnum
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import redirect
+
+from accounts.models import Role
+from regions.models import within_q
+
+
+class Perm(StrEnum):
+    REGIONS_VIEW = "regions.view"
+    ORGANISATIONS_VIEW = "organisations.view"
+    ORGANISATIONS_MANAGE = "organisations.manage"
+    USERS_MANAGE = "users.manage"
+    AUDIT_VIEW = "audit.view"
+    # Seeing a person's name, NIK, phone, address… Every such view is audited.
+    IDENTITY_VIEW = "identity.view"
+
+
+_EVERYONE = {Perm.REGIONS_VIEW, Perm.ORGANISATIONS_VIEW}
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    # Users and settings only — no case data, no identities.
+    Role.SYSADMIN: frozenset(_EVERYONE | {Perm.USERS_MANAGE, Perm.ORGANISATIONS_MANAGE}),
+    # Aggregates nationwide, never identities.
+    Role.KEMENSOS_ANALYST: frozenset(_EVERYONE),
+    Role.PROVINCE_OFFICER: frozenset(_EVERYONE | {Perm.ORGANISATIONS_MANAGE, Perm.IDENTITY_VIEW}),
+    Role.HEAD_OF_DINSOS: frozenset(_EVERYONE | {Perm.ORGANISATIONS_MANAGE, Perm.IDENTITY_VIEW}),
+    Role.CASE_WORKER: frozenset(_EVERYONE | {Perm.IDENTITY_VIEW}),
+    Role.REGISTRAR: frozenset(_EVERYONE | {Perm.IDENTITY_VIEW}),
+    # Sees the names needed to pay, nothing of the case notes (enforced per feature).
+    Role.FINANCE_OFFICER: frozenset(_EVERYONE | {Perm.IDENTITY_VIEW}),
+    # Only what was referred to the partner organisation (enforced per feature).
+    Role.PARTNER_USER: frozenset(_EVERYONE | {Perm.IDENTITY_VIEW}),
+    # Who saw or changed what; reads the audit log, not case files.
+    Role.AUDITOR: frozenset(_EVERYONE | {Perm.AUDIT_VIEW}),
+}
+
+# Roles that must use TOTP: those who can see identities, and those who can grant access
+# (administrators) or read who looked at whom (auditors).
+TWO_FACTOR_ROLES = frozenset(role for role, perms in ROLE_PERMISSIONS.items() if Perm.IDENTITY_VIEW in perms) | {
+    Role.SYSADMIN,
+    Role.AUDITOR,
+}
+
+
+def has_perm(user, perm: Perm) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return perm in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def requires_two_factor(user) -> bool:
+    return bool(user.is_authenticated and user.role in TWO_FACTOR_ROLES)
+
+
+def is_two_factor_satisfied(user) -> bool:
+    if not requires_two_factor(user):
+        return True
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified and is_verified())
+
+
+def require(perm: Perm) -> Callable:
+    """Decorate a view: anonymous → login page; 2FA pending → 2FA page; no permission → 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not is_two_factor_satisfied(user):
+                return redirect("accounts:two_factor")
+            if not has_perm(user, perm):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.required_perm = perm  # read by the role × URL matrix test
+        return wrapped
+
+    return decorator
+
+
+def require_login(view: Callable) -> Callable:
+    """For pages every signed-in (and two-factor verified) user may open, such as home."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_two_factor_satisfied(request.user):
+            return redirect("accounts:two_factor")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+# --- Region scope -------------------------------------------------------------------------
+
+
+def region_scope_q(user, field: str) -> Q:
+    """Rows whose region code (``field``) lies in the user's region scope.
+    A user without a region has national scope."""
+    if user.region_id is None:
+        return Q()
+    return within_q(field, user.region_id)
+
+
+def in_region_scope(user, region_code: str | None) -> bool:
+    if user.region_id is None:
+        return True
+    if not region_code:
+        return False
+    return region_code == user.region_id or region_code.startswith(f"{user.region_id}.")
+
+
+# --- Organisations ------------------------------------------------------------------------
+
+
+def scope_organisations(user, qs: QuerySet) -> QuerySet:
+    """The organisation registry is reference data every role may read (partners must be
+    findable for referrals); management is limited to the region scope."""
+    if not has_perm(user, Perm.ORGANISATIONS_VIEW):
+        return qs.none()
+    return qs
+
+
+def can_manage_organisation(user, organisation) -> bool:
+    return has_perm(user, Perm.ORGANISATIONS_MANAGE) and in_region_scope(user, organisation.region_id)
+
+
+def can_create_organisation_in(user, region_code: str | None) -> bool:
+    return has_perm(user, Perm.ORGANISATIONS_MANAGE) and in_region_scope(user, region_code)
+
+
+# --- Users --------------------------------------------------------------------------------
+
+
+def scope_users(user, qs: QuerySet) -> QuerySet:
+    if not has_perm(user, Perm.USERS_MANAGE):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "organisation__region_id"))
+
+
+def can_manage_user(user, target) -> bool:
+    return has_perm(user, Perm.USERS_MANAGE) and in_region_scope(user, target.organisation.region_id)
+
+
+def assignable_roles(user) -> list[tuple[str, str]]:
+    """Roles an administrator may hand out. A regional administrator cannot create
+    national roles (Kemensos analyst) or national-scope users."""
+    if not has_perm(user, Perm.USERS_MANAGE):
+        return []
+    roles = list(Role.choices)
+    if user.region_id is not None:
+        roles = [(value, label) for value, label in roles if value != Role.KEMENSOS_ANALYST]
+    return roles
+
+
+# --- Audit --------------------------------------------------------------------------------
+
+
+def scope_audit_events(user, qs: QuerySet) -> QuerySet:
+    if not has_perm(user, Perm.AUDIT_VIEW):
+        return qs.none()
+    if user.region_id is None:
+        return qs
+    # Regional auditors see what actors of their region did (anonymous failed logins excluded).
+    return qs.filter(within_q("actor_region_code", user.region_id))
+
+
+# --- Fetching one object ------------------------------------------------------------------
+
+
+def get_for_user(user, qs: QuerySet, scope: Callable[[object, QuerySet], QuerySet], **lookup) -> Model:
+    """Fetch one object through its scope function: outside the scope looks like "not found",
+    so a URL guessed by id leaks nothing."""
+    try:
+        return scope(user, qs).get(**lookup)
+    except qs.model.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+# --- Navigation (what the menu shows; the views enforce it again) ---------------------------
+
+
+def visible_sections(user) -> set[str]:
+    sections: set[str] = set()
+    if not user.is_authenticated:
+        return sections
+    if has_perm(user, Perm.REGIONS_VIEW):
+        sections.add("regions")
+    if has_perm(user, Perm.ORGANISATIONS_VIEW):
+        sections.add("organisations")
+    if has_perm(user, Perm.USERS_MANAGE):
+        sections.add("users")
+    if has_perm(user, Perm.AUDIT_VIEW):
+        sections.add("audit")
+    return sections

@@ -1,0 +1,115 @@
+"""Shared fixtures: a small slice of the region data, organisations, and one standing user
+per role (healthchecks' owner/member/outsider pattern, extended to every role)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Role, User
+from organisations.models import Organisation, OrgKind
+from regions.loader import load_regions
+
+# Kecamatan and desa of these regions are loaded; all provinces and kabupaten/kota always are.
+TEST_REGIONS = ("53.71", "53.01", "64.02", "35.06")
+PASSWORD = "Uji-Sandi-2026!"
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture
+def regions(db):
+    load_regions(within=TEST_REGIONS)
+
+
+@pytest.fixture
+def make_org(regions):
+    def _make(name: str | None = None, *, kind: str = OrgKind.OPD, region: str = "53.71", **extra) -> Organisation:
+        return Organisation.objects.create(
+            name=name or f"Organisasi Uji {next(_seq)}", kind=kind, region_id=region, **extra
+        )
+
+    return _make
+
+
+@pytest.fixture
+def orgs(make_org):
+    """The organisations the standing users belong to."""
+    return {
+        "dinsos_kupang": make_org("Dinas Sosial Kota Kupang", kind=OrgKind.DINSOS_KABKOTA, region="53.71"),
+        "dinsos_ntt": make_org("Dinas Sosial Provinsi Nusa Tenggara Timur", kind=OrgKind.DINSOS_PROVINSI, region="53"),
+        "kemensos": make_org("Kementerian Sosial RI", kind=OrgKind.KEMENSOS, region="31.71"),
+        "lks_kupang": make_org("LKS Uji Kupang", kind=OrgKind.LKS, region="53.71"),
+        "inspektorat_kupang": make_org("Inspektorat Kota Kupang", kind=OrgKind.OPD, region="53.71"),
+        "dinsos_kukar": make_org(
+            "Dinas Sosial Kabupaten Kutai Kartanegara", kind=OrgKind.DINSOS_KABKOTA, region="64.02"
+        ),
+    }
+
+
+@pytest.fixture
+def make_user(orgs):
+    def _make(
+        role: str,
+        *,
+        organisation: Organisation | None = None,
+        region: str | None = "53.71",
+        username: str | None = None,
+        two_factor: bool = True,
+        **extra,
+    ) -> User:
+        user = User.objects.create_user(
+            username=username or f"{role}_{next(_seq)}",
+            password=PASSWORD,
+            email=f"{role}@contoh.go.id",
+            organisation=organisation or orgs["dinsos_kupang"],
+            role=role,
+            region_id=region,
+            **extra,
+        )
+        if two_factor:
+            TOTPDevice.objects.create(user=user, name="uji", confirmed=True)
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def users(make_user, orgs):
+    """One standing user per role, in Kota Kupang unless the role is provincial or national."""
+    return {
+        Role.SYSADMIN: make_user(Role.SYSADMIN, username="admin"),
+        Role.KEMENSOS_ANALYST: make_user(
+            Role.KEMENSOS_ANALYST, organisation=orgs["kemensos"], region=None, username="analis", two_factor=False
+        ),
+        Role.PROVINCE_OFFICER: make_user(
+            Role.PROVINCE_OFFICER, organisation=orgs["dinsos_ntt"], region="53", username="provinsi"
+        ),
+        Role.HEAD_OF_DINSOS: make_user(Role.HEAD_OF_DINSOS, username="kadis"),
+        Role.CASE_WORKER: make_user(Role.CASE_WORKER, username="peksos"),
+        Role.REGISTRAR: make_user(Role.REGISTRAR, username="pendata"),
+        Role.FINANCE_OFFICER: make_user(Role.FINANCE_OFFICER, username="bendahara"),
+        Role.PARTNER_USER: make_user(Role.PARTNER_USER, organisation=orgs["lks_kupang"], username="mitra"),
+        Role.AUDITOR: make_user(Role.AUDITOR, organisation=orgs["inspektorat_kupang"], username="auditor"),
+    }
+
+
+def login_verified(client, user) -> None:
+    """Sign ``client`` in as ``user`` with the second factor already satisfied."""
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        login_verified(client, user)
+        return client
+
+    return _login

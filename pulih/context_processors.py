@@ -1,0 +1,27 @@
+"""Menu by role: shows only sections the policy allows (views enforce it again)."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from access.policy import is_two_factor_satisfied, visible_sections
+
+# (section, url name, label) in menu order.
+NAV = [
+    ("regions", "regions:index", _("Wilayah")),
+    ("organisations", "organisations:list", _("Organisasi")),
+    ("users", "accounts:user_list", _("Pengguna")),
+    ("audit", "audit:list", _("Audit")),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not is_two_factor_satisfied(user):
+        return {"nav_items": []}
+    sections = visible_sections(user)
+    items = []
+    for section, url_name, label in NAV:
+        if section in sections:
+            url = reverse(url_name)
+            items.append({"url": url, "label": label, "active": request.path.startswith(url)})
+    return {"nav_items": items}

@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from pulih import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("akun/", include("accounts.urls")),
+    path("wilayah/", include("regions.urls")),
+    path("organisasi/", include("organisations.urls")),
+    path("audit/", include("audit.urls")),
+]
