@@ -11,7 +11,8 @@ from .models import Region
 
 class RegionPickerWidget(forms.Widget):
     """A hidden input holding the code, plus a search box that asks the server for matches
-    (HTMX) as the user types. Works without JavaScript as a plain code input."""
+    (HTMX) as the user types; ``pulih/static/pulih/pulih.js`` handles choosing (click or
+    arrow keys and Enter) and clears the code when the text is edited afterwards."""
 
     template_name = "regions/widgets/region_picker.html"
 
@@ -35,6 +36,10 @@ class RegionPickerWidget(forms.Widget):
             }
         )
         return context
+
+    def id_for_label(self, id_):
+        # The label belongs to the visible search box, not the hidden code input.
+        return f"{id_}_search" if id_ else id_
 
     def value_from_datadict(self, data, files, name):
         return data.get(name) or None

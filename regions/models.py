@@ -79,6 +79,8 @@ def within_q(field: str, code: str) -> Q:
     """Q for rows whose region code ``field`` lies inside region ``code`` (or is it).
 
     The dot matters: "53.7" must not match "53.71". Codes are fixed-width per level,
-    so ``startswith(code + ".")`` is exact and uses the code index.
+    so ``startswith(code + ".")`` is exact and uses the code index. For a foreign key to
+    Region pass ``"region__code"``: Django trims the join (the key *is* the code), so the
+    filter runs on the referencing table's own column.
     """
     return Q(**{field: code}) | Q(**{f"{field}__startswith": f"{code}."})
