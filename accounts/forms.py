@@ -64,7 +64,7 @@ class UserForm(forms.ModelForm):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [("", "—"), *policy.assignable_roles(actor)]
-        orgs = Organisation.objects.filter(is_active=True).filter(policy.region_scope_q(actor, "region_id"))
+        orgs = Organisation.objects.filter(is_active=True).filter(policy.region_scope_q(actor, "region__code"))
         self.fields["organisation"].queryset = orgs.order_by("name")
         if self.instance.pk is None:
             self.fields["password1"] = forms.CharField(

@@ -107,5 +107,8 @@ class Accreditation(models.Model):
     def __str__(self) -> str:
         return f"{self.number} ({self.grade})"
 
+    def audit_label(self) -> str:
+        return f"{self.organisation.name}: {self.number} ({self.grade})"
+
     def is_valid_on(self, day: dt.date) -> bool:
         return self.granted_on <= day <= self.valid_until
