@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from .models import AuditEvent, AuditHead
 
@@ -38,7 +41,16 @@ def compute_hash(prev_hash: str, event: AuditEvent) -> str:
 
 def _client_ip(request) -> str | None:
     # Behind a reverse proxy, configure it to set REMOTE_ADDR (e.g. uwsgi/gunicorn forwarded-allow-ips).
-    return request.META.get("REMOTE_ADDR") or None
+    value = request.META.get("REMOTE_ADDR") or ""
+    # The hash must cover the address as the database will return it: GenericIPAddressField
+    # stores IPv6 in its canonical form ("2001:DB8:0::1" comes back as "2001:db8::1"), and
+    # PostgreSQL's inet column rejects anything that is not an address.
+    try:
+        if ":" in value:
+            return clean_ipv6_address(value)
+        return str(ipaddress.IPv4Address(value))
+    except (ValidationError, ValueError):
+        return None
 
 
 def audit_record(
@@ -118,6 +130,10 @@ def audit_verify(*, batch_size: int = 5000) -> tuple[int, ChainProblem | None]:
             checked += 1
             last_id = event.id
     head = AuditHead.objects.filter(pk=1).first()
+    if head is None and checked:
+        # audit_record creates the head with the first event: events without it mean it was removed,
+        # which would otherwise hide rows deleted from the end.
+        return checked, ChainProblem(None, "Ujung rantai (AuditHead) hilang: baris terakhir tidak dapat diperiksa.")
     if head is not None and (head.last_hash != prev or head.count != checked):
         return checked, ChainProblem(
             None,

@@ -3,5 +3,8 @@ from django.urls import path
 from . import views
 
 app_name = "audit"
-urlpatterns = []
-urlpatterns = [path("", views.index, name="list")]
+urlpatterns = [
+    path("", views.event_list, name="list"),
+    path("<int:pk>/", views.event_detail, name="detail"),
+    path("ekspor/", views.export, name="export"),
+]
