@@ -36,22 +36,45 @@ class Perm(StrEnum):
     AUDIT_VIEW = "audit.view"
     # Seeing a person's name, NIK, phone, address… Every such view is audited.
     IDENTITY_VIEW = "identity.view"
+    IDENTITY_EXPORT = "identity.export"
+    # Person records by case code and non-identifying attributes.
+    PEOPLE_VIEW = "people.view"
+    PEOPLE_REGISTER = "people.register"
+    # Child and trafficking alerts: the supervisor's list.
+    ALERTS_VIEW = "alerts.view"
+    SITES_VIEW = "sites.view"
+    SITES_MANAGE = "sites.manage"
+    CENSUS_VIEW = "census.view"
+    CENSUS_MANAGE = "census.manage"
 
 
 _EVERYONE = {Perm.REGIONS_VIEW, Perm.ORGANISATIONS_VIEW}
+# The Dinsos team working with people in its region.
+_TEAM = {Perm.SITES_VIEW, Perm.PEOPLE_VIEW, Perm.CENSUS_VIEW, Perm.IDENTITY_VIEW}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # Users and settings only — no case data, no identities.
     Role.SYSADMIN: frozenset(_EVERYONE | {Perm.USERS_MANAGE, Perm.ORGANISATIONS_MANAGE}),
-    # Aggregates nationwide, never identities.
-    Role.KEMENSOS_ANALYST: frozenset(_EVERYONE),
-    Role.PROVINCE_OFFICER: frozenset(_EVERYONE | {Perm.ORGANISATIONS_MANAGE, Perm.IDENTITY_VIEW}),
-    Role.HEAD_OF_DINSOS: frozenset(_EVERYONE | {Perm.ORGANISATIONS_MANAGE, Perm.IDENTITY_VIEW}),
-    Role.CASE_WORKER: frozenset(_EVERYONE | {Perm.IDENTITY_VIEW}),
-    Role.REGISTRAR: frozenset(_EVERYONE | {Perm.IDENTITY_VIEW}),
+    # Aggregates nationwide, never identities or person records.
+    Role.KEMENSOS_ANALYST: frozenset(_EVERYONE | {Perm.SITES_VIEW}),
+    Role.PROVINCE_OFFICER: frozenset(_EVERYONE | _TEAM | {Perm.ORGANISATIONS_MANAGE, Perm.ALERTS_VIEW}),
+    Role.HEAD_OF_DINSOS: frozenset(
+        _EVERYONE
+        | _TEAM
+        | {
+            Perm.ORGANISATIONS_MANAGE,
+            Perm.ALERTS_VIEW,
+            Perm.SITES_MANAGE,
+            Perm.CENSUS_MANAGE,
+            Perm.PEOPLE_REGISTER,
+            Perm.IDENTITY_EXPORT,
+        }
+    ),
+    Role.CASE_WORKER: frozenset(_EVERYONE | _TEAM | {Perm.PEOPLE_REGISTER}),
+    Role.REGISTRAR: frozenset(_EVERYONE | _TEAM | {Perm.PEOPLE_REGISTER, Perm.CENSUS_MANAGE, Perm.IDENTITY_EXPORT}),
     # Sees the names needed to pay, nothing of the case notes (enforced per feature).
-    Role.FINANCE_OFFICER: frozenset(_EVERYONE | {Perm.IDENTITY_VIEW}),
-    # Only what was referred to the partner organisation (enforced per feature).
+    Role.FINANCE_OFFICER: frozenset(_EVERYONE | {Perm.SITES_VIEW, Perm.PEOPLE_VIEW, Perm.IDENTITY_VIEW}),
+    # Only what was referred to the partner organisation (enforced per feature: no referrals, nothing).
     Role.PARTNER_USER: frozenset(_EVERYONE | {Perm.IDENTITY_VIEW}),
     # Who saw or changed what; reads the audit log, not case files.
     Role.AUDITOR: frozenset(_EVERYONE | {Perm.AUDIT_VIEW}),
@@ -161,7 +184,7 @@ def can_create_organisation_in(user, region_code: str | None) -> bool:
 def scope_users(user, qs: QuerySet) -> QuerySet:
     if not has_perm(user, Perm.USERS_MANAGE):
         return qs.none()
-    return qs.filter(region_scope_q(user, "organisation__region_id"))
+    return qs.filter(region_scope_q(user, "organisation__region__code"))
 
 
 def can_manage_user(user, target) -> bool:
@@ -191,6 +214,58 @@ def scope_audit_events(user, qs: QuerySet) -> QuerySet:
     return qs.filter(within_q("actor_region_code", user.region_id))
 
 
+# --- Sites, people, census ----------------------------------------------------------------
+
+
+def scope_sites(user, qs: QuerySet) -> QuerySet:
+    if not has_perm(user, Perm.SITES_VIEW):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "region__code"))
+
+
+def can_manage_site(user, site) -> bool:
+    return has_perm(user, Perm.SITES_MANAGE) and in_region_scope(user, site.region_id)
+
+
+def scope_people(user, qs: QuerySet) -> QuerySet:
+    """Person records in the user's region. Partners see none until a case is referred to them."""
+    if not has_perm(user, Perm.PEOPLE_VIEW):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "scope_region_code"))
+
+
+def can_register_people_at(user, site) -> bool:
+    return has_perm(user, Perm.PEOPLE_REGISTER) and in_region_scope(user, site.region_id)
+
+
+def can_view_identity(user, person) -> bool:
+    return (
+        has_perm(user, Perm.IDENTITY_VIEW)
+        and has_perm(user, Perm.PEOPLE_VIEW)
+        and in_region_scope(user, person.scope_region_code)
+    )
+
+
+def can_export_identity(user) -> bool:
+    return has_perm(user, Perm.IDENTITY_EXPORT)
+
+
+def scope_alerts(user, qs: QuerySet) -> QuerySet:
+    if not has_perm(user, Perm.ALERTS_VIEW):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "scope_region_code"))
+
+
+def scope_census_rounds(user, qs: QuerySet) -> QuerySet:
+    if not has_perm(user, Perm.CENSUS_VIEW):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "site__region__code"))
+
+
+def can_manage_census(user, site) -> bool:
+    return has_perm(user, Perm.CENSUS_MANAGE) and in_region_scope(user, site.region_id)
+
+
 # --- Fetching one object ------------------------------------------------------------------
 
 
@@ -218,4 +293,12 @@ def visible_sections(user) -> set[str]:
         sections.add("users")
     if has_perm(user, Perm.AUDIT_VIEW):
         sections.add("audit")
+    if has_perm(user, Perm.PEOPLE_VIEW):
+        sections.add("people")
+    if has_perm(user, Perm.CENSUS_VIEW):
+        sections.add("census")
+    if has_perm(user, Perm.SITES_VIEW):
+        sections.add("sites")
+    if has_perm(user, Perm.ALERTS_VIEW):
+        sections.add("alerts")
     return sections

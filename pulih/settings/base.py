@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "organisations",
     "accounts",
     "audit",
+    "sites",
+    "people",
+    "census",
     "demo",
 ]
 
