@@ -113,3 +113,63 @@ def login(client):
         return client
 
     return _login
+
+
+# --- Registry: sites, people, census rounds ---------------------------------------------------
+
+
+@pytest.fixture
+def make_site(orgs):
+    from sites.models import Site
+
+    def _make(name: str = "Karang Dempel", *, short_code: str = "KD", region: str = "53.71", **extra) -> Site:
+        extra.setdefault("owner_organisation", orgs["dinsos_kupang"])
+        return Site.objects.create(name=name, short_code=short_code, region_id=region, **extra)
+
+    return _make
+
+
+@pytest.fixture
+def site_kd(make_site):
+    """Karang Dempel, Kota Kupang: the standing site of the tests."""
+    return make_site()
+
+
+@pytest.fixture
+def make_person(site_kd):
+    """A registered person, built through the same code path as the form and the import.
+    Identity fields not given are left empty; ``origin_regency`` drives the origin class."""
+    from people.identity import Identity
+    from people.services import PersonAttributes, build_person, next_case_code, replace_name_tokens
+
+    def _make(full_name: str = "Sri Rahayu", *, site=None, aliases=(), nik="", birth_date=None, phone="", **attrs):
+        site = site or site_kd
+        identity = Identity(full_name=full_name, aliases=list(aliases), nik=nik, birth_date=birth_date, phone=phone)
+        person = build_person(
+            site=site,
+            identity=identity,
+            attrs=PersonAttributes(**attrs),
+            actor=None,
+            case_code=next_case_code(site),
+        )
+        person.save()
+        replace_name_tokens(person, identity)
+        return person
+
+    return _make
+
+
+@pytest.fixture
+def make_round(site_kd):
+    import datetime as dt
+
+    from census.models import CensusEntry, CensusRound, RoundKind
+
+    def _make(*, site=None, kind: str = RoundKind.INITIAL, held_on=dt.date(2018, 10, 1), people=(), name=""):
+        census_round = CensusRound.objects.create(
+            site=site or site_kd, kind=kind, name=name or RoundKind(kind).label, held_on=held_on
+        )
+        CensusEntry.objects.bulk_create([CensusEntry(round=census_round, person=p) for p in people])
+        return census_round
+
+    return _make

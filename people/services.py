@@ -81,7 +81,7 @@ def _apply_identity(person: Person, identity: Identity) -> None:
     person.phone_hash = blind_index("phone", normalise_phone(identity.phone)) if identity.phone else ""
 
 
-def _replace_name_tokens(person: Person, identity: Identity) -> None:
+def replace_name_tokens(person: Person, identity: Identity) -> None:
     NameToken.objects.filter(person=person).delete()
     NameToken.objects.bulk_create(
         [
@@ -232,7 +232,7 @@ def person_register(
     warnings = validate_identity(identity, attrs)
     person = build_person(site=site, identity=identity, attrs=attrs, actor=actor, case_code=next_case_code(site))
     person.save()
-    _replace_name_tokens(person, identity)
+    replace_name_tokens(person, identity)
     _initial_consent(person, attrs, actor=actor, on=consent_on or timezone.localdate())
     raise_safeguarding_alerts(person, actor=actor)
     audit_record(Action.CREATE, request=request, actor=actor, obj=person, detail={"site": site.pk})
@@ -277,7 +277,7 @@ def person_update_identity(*, actor, person: Person, identity: Identity, request
     person.save(
         update_fields=["identity_ciphertext", "nik_hash", "name_dob_hash", "phone_hash", "is_child", "updated_at"]
     )
-    _replace_name_tokens(person, identity)
+    replace_name_tokens(person, identity)
     raise_safeguarding_alerts(person, actor=actor)
     changed = sorted(k for k in vars(identity) if getattr(identity, k) != getattr(before, k))
     audit_record(Action.UPDATE, request=request, actor=actor, obj=person, detail={"identity_fields": changed})

@@ -9,4 +9,7 @@ urlpatterns = [
     path("wilayah/", include("regions.urls")),
     path("organisasi/", include("organisations.urls")),
     path("audit/", include("audit.urls")),
+    path("lokalisasi/", include("sites.urls")),
+    path("penerima/", include("people.urls")),
+    path("pendataan/", include("census.urls")),
 ]

@@ -12,6 +12,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import Role
 from audit.models import Action
 from audit.services import audit_record
+from tests.matrix import census as census_matrix
+from tests.matrix import imports as imports_matrix
+from tests.matrix import people as people_matrix
+from tests.matrix import sites as sites_matrix
+
+AREA_MATRICES = (sites_matrix, people_matrix, census_matrix, imports_matrix)
 
 ALL = frozenset(Role.values)
 NOBODY: frozenset[str] = frozenset()
@@ -44,6 +50,9 @@ MATRIX: dict[str, tuple[str | None, str, frozenset[str], dict]] = {
     "audit:detail": ("audit_event", "get", frozenset({Role.AUDITOR}), {}),
     "audit:export": (None, "get", frozenset({Role.AUDITOR}), {}),
 }
+for _area in AREA_MATRICES:
+    assert not set(_area.ENTRIES) & set(MATRIX), f"{_area.__name__} repeats a URL"
+    MATRIX.update(_area.ENTRIES)
 
 
 def _url_names(patterns, namespace: str | None = None):
@@ -70,9 +79,16 @@ def test_every_url_is_in_the_matrix():
 
 
 @pytest.fixture
-def targets(users, orgs):
+def targets(users, orgs, site_kd, make_person, make_round):
     event = audit_record(Action.UPDATE, actor=users[Role.HEAD_OF_DINSOS], object_type="uji", object_id="1")
-    return {
+    person = make_person(origin_regency="53.71")
+    census_round = make_round(people=[person])
+    area_targets = {}
+    for area in AREA_MATRICES:
+        area_targets.update(
+            area.build_targets(users=users, orgs=orgs, site=site_kd, person=person, census_round=census_round)
+        )
+    return area_targets | {
         "user": {"pk": users[Role.REGISTRAR].pk},
         "organisation": {"pk": orgs["dinsos_kupang"].pk},
         "lks": {"pk": orgs["lks_kupang"].pk},
