@@ -76,6 +76,11 @@ def name_token_hashes(full_name: str, aliases: list[str]) -> set[tuple[str, bool
 
 def _apply_identity(person: Person, identity: Identity) -> None:
     person.identity_ciphertext = seal(identity)
+    apply_identity_hashes(person, identity)
+
+
+def apply_identity_hashes(person: Person, identity: Identity) -> None:
+    """The blind indexes of an identity (exact lookups and duplicate checks)."""
     person.nik_hash = nik_hash(identity.nik)
     person.name_dob_hash = name_dob_hash(identity.full_name, identity.birth_date)
     person.phone_hash = blind_index("phone", normalise_phone(identity.phone)) if identity.phone else ""
