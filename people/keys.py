@@ -6,7 +6,7 @@ from django.apps import apps
 from django.db import transaction
 
 
-def ENCRYPTED_FIELDS() -> list[tuple[type, str]]:  # noqa: N802 — reads like the constant it stands for
+def ENCRYPTED_FIELDS() -> list[tuple[type, str]]:
     """Every (model, field) holding a value encrypted under PULIH_FIELD_KEYS. A new encrypted field
     must be listed here, or key rotation would leave it under a retired key."""
     return [

@@ -36,7 +36,7 @@ def dump_database() -> bytes:
         command = [pg_dump, "--no-owner", "--data-only", "-h", str(params.get("host") or "127.0.0.1")]
         command += ["-p", str(params.get("port") or 5432), "-U", str(params.get("user") or "postgres")]
         command.append(str(params["dbname"]))
-        return subprocess.run(command, check=True, capture_output=True, env=env, timeout=120).stdout
+        return subprocess.run(command, check=True, capture_output=True, env=env, timeout=120).stdout  # noqa: S603
     pytest.skip(f"no dump for {connection.vendor}")
 
 
