@@ -170,5 +170,9 @@ def seed_users(orgs: dict[str, Organisation]) -> list[DemoLogin]:
 
 
 def load_scenario() -> list[DemoLogin]:
+    from demo.registry import seed_registry
+
     orgs = seed_organisations()
-    return seed_users(orgs)
+    created = seed_users(orgs)
+    seed_registry(orgs)
+    return created
