@@ -13,6 +13,7 @@ from access import policy
 from access.policy import Perm, require, require_login
 from audit.models import Action
 from audit.services import audit_record
+from pulih.forms import add_service_errors
 
 from . import lockout, services
 from . import two_factor as otp
@@ -162,20 +163,12 @@ def password_change(request):
                 request=request,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, _("Kata sandi telah diubah."))
             return redirect("accounts:profile")
     return render(request, "accounts/password_change.html", {"form": form})
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @require(Perm.USERS_MANAGE)
@@ -219,7 +212,7 @@ def user_create(request):
                 email=data.get("email", ""),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Pengguna %(name)s dibuat.") % {"name": user.username})
             return redirect("accounts:user_list")
@@ -246,7 +239,7 @@ def user_edit(request, pk: int):
                 region=data.get("region"),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Perubahan disimpan."))
             return redirect("accounts:user_list")

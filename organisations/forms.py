@@ -125,14 +125,6 @@ class OrganisationFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
     accreditation = forms.ChoiceField(label=_("Akreditasi"), required=False, choices=ACCREDITATION_CHOICES)
 
-    def __init__(self, data=None, *args, **kwargs):
-        if data is not None and len(data.getlist("q")) > 1:
-            # The region picker's own search box is also named "q" and comes later in the
-            # form: the first "q" is this form's search text.
-            data = data.copy()
-            data.setlist("q", data.getlist("q")[:1])
-        super().__init__(data, *args, **kwargs)
-
     def filters(self) -> dict:
         """The valid filters (an unknown region or choice is ignored, and shown as an error)."""
         self.is_valid()

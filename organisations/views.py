@@ -16,18 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from access import policy
 from access.policy import Perm, require
+from pulih.forms import add_service_errors
 
 from . import rules, selectors, services
 from .forms import AccreditationForm, DeactivateForm, OrganisationFilterForm, OrganisationForm
 from .models import Organisation
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _get_organisation(request, pk: int, *, manage: bool = False) -> Organisation:
@@ -97,7 +90,7 @@ def organisation_create(request):
         try:
             organisation = services.organisation_create(actor=request.user, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Organisasi %(name)s ditambahkan.") % {"name": organisation.name})
             return redirect("organisations:detail", pk=organisation.pk)
@@ -115,7 +108,7 @@ def organisation_edit(request, pk: int):
                 actor=request.user, organisation=organisation, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Perubahan disimpan."))
             return redirect("organisations:detail", pk=organisation.pk)
@@ -147,7 +140,7 @@ def organisation_set_active(request, pk: int):
                 # Already inactive (a second click): nothing to correct in the form.
                 messages.error(request, " ".join(exc.messages))
                 return redirect("organisations:detail", pk=organisation.pk)
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Organisasi dinonaktifkan. Datanya tetap tersimpan."))
             return redirect("organisations:detail", pk=organisation.pk)
@@ -168,7 +161,7 @@ def accreditation_add(request, pk: int):
                 actor=request.user, organisation=organisation, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,

@@ -37,6 +37,9 @@ def test_sign_in_with_two_factor_switch_language_and_pick_a_region(live_server, 
     assert page.get_by_test_id("recovery-codes").locator("li").count() == 10
     page.get_by_role("button", name="Saya sudah menyimpannya").click()
     assert page.get_by_role("heading", name="Selamat datang").is_visible()
+    # On a desktop the menu is shown as links, without the phone's toggle.
+    assert not page.locator(".nav-toggle-label").is_visible()
+    assert not page.locator(".nav-toggle").is_visible()
 
     # Switch to English and back.
     page.get_by_role("button", name="EN").click()

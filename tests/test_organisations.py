@@ -4,6 +4,7 @@ accreditation, and a list that stays fast however many organisations there are."
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -428,10 +429,14 @@ def test_search_finds_by_part_of_the_name_in_any_case(client, login, users, orgs
     assert row_names(client.get(LIST, {"q": "KUTAI"})) == ["Dinas Sosial Kabupaten Kutai Kartanegara"]
 
 
-def test_search_ignores_the_region_pickers_own_search_text(client, login, users, orgs):
+def test_the_region_pickers_search_box_is_not_submitted_with_the_filters(client, login, users, orgs):
+    """Its text ("Kota Kupang") must not reach the list as a second search term ``q``: the box
+    belongs to a form that does not exist, so the browser leaves it out."""
     login(users[Role.CASE_WORKER])
-    response = client.get(LIST + "?q=inspektorat&region=53.71&q=Kota+Kupang")
-    assert row_names(response) == ["Inspektorat Kota Kupang"]
+    html = client.get(LIST, {"region": "53.71"}).content.decode()
+    match = re.search(r'<input type="search" id="([^"]+)_search" name="q" form="([^"]+)"', html)
+    assert match and match.group(2) == f"{match.group(1)}_detached"
+    assert f'id="{match.group(2)}"' not in html
 
 
 def test_kind_filter_shows_only_that_kind(client, login, users, orgs):
