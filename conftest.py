@@ -173,3 +173,26 @@ def make_round(site_kd):
         return census_round
 
     return _make
+
+
+# --- Closure programmes ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_programme(orgs, site_kd):
+    import datetime as dt
+
+    from programmes.models import ClosureProgramme, ProgrammeSite
+
+    def _make(name: str = "Penutupan Lokalisasi Karang Dempel", *, sites=None, owner=None, partners=(), **extra):
+        owner = owner or orgs["dinsos_kupang"]
+        extra.setdefault("deadline", dt.date(2019, 1, 1))
+        programme = ClosureProgramme.objects.create(
+            name=name, owner_organisation=owner, region_id=owner.region_id, **extra
+        )
+        for site in [site_kd] if sites is None else sites:
+            ProgrammeSite.objects.create(programme=programme, site=site)
+        programme.partners.set(partners)
+        return programme
+
+    return _make

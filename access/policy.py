@@ -46,22 +46,42 @@ class Perm(StrEnum):
     SITES_MANAGE = "sites.manage"
     CENSUS_VIEW = "census.view"
     CENSUS_MANAGE = "census.manage"
+    # Closure programmes, their activities and follow-up actions: no person data in them.
+    PROGRAMMES_VIEW = "programmes.view"
+    PROGRAMMES_MANAGE = "programmes.manage"
+    ACTIVITIES_MANAGE = "activities.manage"
+    MONITORING_VIEW = "monitoring.view"
+    MONITORING_MANAGE = "monitoring.manage"
+    GRIEVANCES_VIEW = "grievances.view"
+    GRIEVANCES_MANAGE = "grievances.manage"
 
 
 _EVERYONE = {Perm.REGIONS_VIEW, Perm.ORGANISATIONS_VIEW}
 # The Dinsos team working with people in its region.
-_TEAM = {Perm.SITES_VIEW, Perm.PEOPLE_VIEW, Perm.CENSUS_VIEW, Perm.IDENTITY_VIEW}
+_TEAM = {
+    Perm.SITES_VIEW,
+    Perm.PEOPLE_VIEW,
+    Perm.CENSUS_VIEW,
+    Perm.IDENTITY_VIEW,
+    Perm.PROGRAMMES_VIEW,
+    Perm.MONITORING_VIEW,
+    Perm.GRIEVANCES_VIEW,
+}
+# Those who run a programme day to day: record meetings, visits and complaints.
+_FIELD = {Perm.ACTIVITIES_MANAGE, Perm.MONITORING_MANAGE, Perm.GRIEVANCES_MANAGE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # Users and settings only — no case data, no identities.
     Role.SYSADMIN: frozenset(_EVERYONE | {Perm.USERS_MANAGE, Perm.ORGANISATIONS_MANAGE}),
     # Aggregates nationwide, never identities or person records.
-    Role.KEMENSOS_ANALYST: frozenset(_EVERYONE | {Perm.SITES_VIEW}),
-    Role.PROVINCE_OFFICER: frozenset(_EVERYONE | _TEAM | {Perm.ORGANISATIONS_MANAGE, Perm.ALERTS_VIEW}),
+    Role.KEMENSOS_ANALYST: frozenset(_EVERYONE | {Perm.SITES_VIEW, Perm.PROGRAMMES_VIEW}),
+    Role.PROVINCE_OFFICER: frozenset(_EVERYONE | _TEAM | _FIELD | {Perm.ORGANISATIONS_MANAGE, Perm.ALERTS_VIEW}),
     Role.HEAD_OF_DINSOS: frozenset(
         _EVERYONE
         | _TEAM
+        | _FIELD
         | {
+            Perm.PROGRAMMES_MANAGE,
             Perm.ORGANISATIONS_MANAGE,
             Perm.ALERTS_VIEW,
             Perm.SITES_MANAGE,
@@ -70,12 +90,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.IDENTITY_EXPORT,
         }
     ),
-    Role.CASE_WORKER: frozenset(_EVERYONE | _TEAM | {Perm.PEOPLE_REGISTER}),
+    Role.CASE_WORKER: frozenset(_EVERYONE | _TEAM | _FIELD | {Perm.PEOPLE_REGISTER}),
     Role.REGISTRAR: frozenset(_EVERYONE | _TEAM | {Perm.PEOPLE_REGISTER, Perm.CENSUS_MANAGE, Perm.IDENTITY_EXPORT}),
     # Sees the names needed to pay, nothing of the case notes (enforced per feature).
-    Role.FINANCE_OFFICER: frozenset(_EVERYONE | {Perm.SITES_VIEW, Perm.PEOPLE_VIEW, Perm.IDENTITY_VIEW}),
-    # Only what was referred to the partner organisation (enforced per feature: no referrals, nothing).
-    Role.PARTNER_USER: frozenset(_EVERYONE | {Perm.IDENTITY_VIEW}),
+    Role.FINANCE_OFFICER: frozenset(
+        _EVERYONE | {Perm.SITES_VIEW, Perm.PEOPLE_VIEW, Perm.IDENTITY_VIEW, Perm.PROGRAMMES_VIEW}
+    ),
+    # Only what was referred to the partner organisation (enforced per feature: no referrals, nothing),
+    # and the programmes it takes part in.
+    Role.PARTNER_USER: frozenset(_EVERYONE | {Perm.IDENTITY_VIEW, Perm.PROGRAMMES_VIEW}),
     # Who saw or changed what; reads the audit log, not case files.
     Role.AUDITOR: frozenset(_EVERYONE | {Perm.AUDIT_VIEW}),
 }
@@ -266,6 +289,95 @@ def can_manage_census(user, site) -> bool:
     return has_perm(user, Perm.CENSUS_MANAGE) and in_region_scope(user, site.region_id)
 
 
+# --- Programmes, activities, follow-up actions, monitoring, grievances -----------------------
+
+
+def _is_partner(user) -> bool:
+    return user.role == Role.PARTNER_USER
+
+
+def scope_programmes(user, qs: QuerySet) -> QuerySet:
+    """Dinsos teams see programmes in their region; a partner only those it takes part in."""
+    if not has_perm(user, Perm.PROGRAMMES_VIEW):
+        return qs.none()
+    if _is_partner(user):
+        ids = qs.model.objects.filter(
+            Q(partners=user.organisation_id) | Q(owner_organisation=user.organisation_id)
+        ).values("pk")
+        return qs.filter(pk__in=ids)
+    return qs.filter(region_scope_q(user, "region__code"))
+
+
+def can_manage_programme(user, programme) -> bool:
+    return has_perm(user, Perm.PROGRAMMES_MANAGE) and in_region_scope(user, programme.region_id)
+
+
+def can_create_programme_in(user, region_code: str | None) -> bool:
+    return has_perm(user, Perm.PROGRAMMES_MANAGE) and in_region_scope(user, region_code)
+
+
+def scope_activities(user, qs: QuerySet) -> QuerySet:
+    if not has_perm(user, Perm.PROGRAMMES_VIEW):
+        return qs.none()
+    if _is_partner(user):
+        from programmes.models import ClosureProgramme
+
+        return qs.filter(programme__in=scope_programmes(user, ClosureProgramme.objects.all()).values("pk"))
+    return qs.filter(region_scope_q(user, "region_code"))
+
+
+def can_record_activity(user, programme) -> bool:
+    return has_perm(user, Perm.ACTIVITIES_MANAGE) and in_region_scope(user, programme.region_id)
+
+
+def scope_actions(user, qs: QuerySet) -> QuerySet:
+    """Follow-up actions: those of visible programmes, plus a partner's own actions."""
+    if not has_perm(user, Perm.PROGRAMMES_VIEW):
+        return qs.none()
+    if _is_partner(user):
+        from programmes.models import ClosureProgramme
+
+        visible = scope_programmes(user, ClosureProgramme.objects.all()).values("pk")
+        return qs.filter(Q(programme__in=visible) | Q(owner_organisation=user.organisation_id))
+    return qs.filter(region_scope_q(user, "region_code"))
+
+
+def can_update_action(user, action) -> bool:
+    """The programme's team, or the organisation that owns the action (it reports its own progress)."""
+    if has_perm(user, Perm.ACTIVITIES_MANAGE) and in_region_scope(user, action.region_code):
+        return True
+    return has_perm(user, Perm.PROGRAMMES_VIEW) and user.organisation_id == action.owner_organisation_id
+
+
+def scope_monitoring_visits(user, qs: QuerySet) -> QuerySet:
+    if not has_perm(user, Perm.MONITORING_VIEW):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "village__code"))
+
+
+def can_record_monitoring(user, village_code: str | None) -> bool:
+    return has_perm(user, Perm.MONITORING_MANAGE) and in_region_scope(user, village_code)
+
+
+def scope_grievances(user, qs: QuerySet) -> QuerySet:
+    if not has_perm(user, Perm.GRIEVANCES_VIEW):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "region_code"))
+
+
+def can_manage_grievance(user, region_code: str | None) -> bool:
+    return has_perm(user, Perm.GRIEVANCES_MANAGE) and in_region_scope(user, region_code)
+
+
+def can_view_complainant(user, grievance) -> bool:
+    """A named complainant's name and contact: identity rules, plus handling rights."""
+    return (
+        has_perm(user, Perm.IDENTITY_VIEW)
+        and has_perm(user, Perm.GRIEVANCES_MANAGE)
+        and in_region_scope(user, grievance.region_code)
+    )
+
+
 # --- Fetching one object ------------------------------------------------------------------
 
 
@@ -301,4 +413,10 @@ def visible_sections(user) -> set[str]:
         sections.add("sites")
     if has_perm(user, Perm.ALERTS_VIEW):
         sections.add("alerts")
+    if has_perm(user, Perm.PROGRAMMES_VIEW):
+        sections.update({"programmes", "calendar"})
+    if has_perm(user, Perm.MONITORING_VIEW):
+        sections.add("monitoring")
+    if has_perm(user, Perm.GRIEVANCES_VIEW):
+        sections.add("grievances")
     return sections

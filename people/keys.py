@@ -13,6 +13,7 @@ def ENCRYPTED_FIELDS() -> list[tuple[type, str]]:
         (apps.get_model("people", "Person"), "identity_ciphertext"),
         (apps.get_model("census", "ImportBatch"), "file_ciphertext"),
         (apps.get_model("census", "ImportRow"), "data_ciphertext"),
+        (apps.get_model("grievances", "Grievance"), "complainant_ciphertext"),
     ]
 
 

@@ -12,4 +12,8 @@ urlpatterns = [
     path("lokalisasi/", include("sites.urls")),
     path("penerima/", include("people.urls")),
     path("pendataan/", include("census.urls")),
+    path("program/", include("programmes.urls")),
+    path("kegiatan/", include("activities.urls")),
+    path("pemantauan/", include("monitoring.urls")),
+    path("pengaduan/", include("grievances.urls")),
 ]

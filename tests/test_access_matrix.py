@@ -12,12 +12,25 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import Role
 from audit.models import Action
 from audit.services import audit_record
+from tests.matrix import activities as activities_matrix
 from tests.matrix import census as census_matrix
+from tests.matrix import grievances as grievances_matrix
 from tests.matrix import imports as imports_matrix
+from tests.matrix import monitoring as monitoring_matrix
 from tests.matrix import people as people_matrix
+from tests.matrix import programmes as programmes_matrix
 from tests.matrix import sites as sites_matrix
 
-AREA_MATRICES = (sites_matrix, people_matrix, census_matrix, imports_matrix)
+AREA_MATRICES = (
+    sites_matrix,
+    people_matrix,
+    census_matrix,
+    imports_matrix,
+    programmes_matrix,
+    activities_matrix,
+    monitoring_matrix,
+    grievances_matrix,
+)
 
 ALL = frozenset(Role.values)
 NOBODY: frozenset[str] = frozenset()

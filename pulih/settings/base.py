@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "sites",
     "people",
     "census",
+    "programmes",
+    "activities",
+    "monitoring",
+    "grievances",
     "demo",
 ]
 
