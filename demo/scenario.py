@@ -170,9 +170,11 @@ def seed_users(orgs: dict[str, Organisation]) -> list[DemoLogin]:
 
 
 def load_scenario() -> list[DemoLogin]:
+    from demo.programmes import seed_programmes
     from demo.registry import seed_registry
 
     orgs = seed_organisations()
     created = seed_users(orgs)
     seed_registry(orgs)
+    seed_programmes(orgs)
     return created

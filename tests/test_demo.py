@@ -39,3 +39,31 @@ def test_karang_dempel_census_matches_the_reports(regions):
     users_before = User.objects.count()
     assert load_scenario() == []
     assert Person.objects.count() == 147 and User.objects.count() == users_before
+
+
+def test_the_demo_programmes_follow_the_reports(regions):
+    from activities.models import Activity, FollowUpAction
+    from grievances.models import Grievance
+    from monitoring.models import MonitoringVisit
+    from programmes.models import ClosureProgramme
+
+    load_scenario()
+    kupang = ClosureProgramme.objects.get(name="Penutupan Lokalisasi Karang Dempel")
+    assert str(kupang.deadline) == "2019-01-01"
+    rakor = Activity.objects.get(programme=kupang, venue="Ruang Garuda, Balai Kota Kupang")
+    assert rakor.starts_at.date().isoformat() == "2018-10-30"
+    assert {o.short_name for o in rakor.participants.all()} >= {"Satpol PP Kota Kupang", "Polres Kupang Kota"}
+    assert FollowUpAction.objects.filter(programme=kupang, status="open").count() == 3
+    assert Grievance.objects.filter(programme=kupang, summary__icontains="hotel").exists()
+
+    kukar = ClosureProgramme.objects.get(owner_organisation__name="Dinas Sosial Kabupaten Kutai Kartanegara")
+    assert kukar.programme_sites.count() == 12
+    assert len({link.site.region_id for link in kukar.programme_sites.select_related("site")}) == 11
+    assert str(kukar.launched_on) == "2016-02-27"
+    assert kukar.phases.get(number=1).sites.count() == 2
+
+    villages = MonitoringVisit.objects.values_list("village_id", flat=True).distinct()
+    assert len(set(villages)) == 9
+    assert ClosureProgramme.objects.count() == 3
+    load_scenario()
+    assert ClosureProgramme.objects.count() == 3
