@@ -1,5 +1,12 @@
-from django.urls import include, path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "sites"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.site_list, name="list"),
+    path("baru/", views.site_create, name="create"),
+    path("<int:pk>/", views.site_detail, name="detail"),
+    path("<int:pk>/ubah/", views.site_edit, name="edit"),
+]
