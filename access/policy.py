@@ -250,6 +250,13 @@ def can_manage_site(user, site) -> bool:
     return has_perm(user, Perm.SITES_MANAGE) and in_region_scope(user, site.region_id)
 
 
+def can_view_wisma_owner(user, site) -> bool:
+    """Wisma owners' names and contacts are identifying data, protected like residents'."""
+    return (
+        has_perm(user, Perm.IDENTITY_VIEW) and has_perm(user, Perm.SITES_VIEW) and in_region_scope(user, site.region_id)
+    )
+
+
 def scope_people(user, qs: QuerySet) -> QuerySet:
     """Person records in the user's region. Partners see none until a case is referred to them."""
     if not has_perm(user, Perm.PEOPLE_VIEW):
