@@ -196,3 +196,32 @@ def make_programme(orgs, site_kd):
         return programme
 
     return _make
+
+
+# --- Cases ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_case(make_person, orgs, users):
+    """An open case for a (new) person, responsible: Dinsos Kota Kupang, worker: the standing case worker."""
+    from accounts.models import Role
+    from cases.models import Case
+
+    def _make(person=None, *, organisation=None, case_worker="default", **extra) -> Case:
+        person = person or make_person(origin_regency=extra.pop("origin_regency", "35.06"))
+        organisation = organisation or orgs["dinsos_kupang"]
+        worker = users[Role.CASE_WORKER] if case_worker == "default" else case_worker
+        number = f"{person.case_code}/{Case.objects.filter(person=person).count() + 1}"
+        extra.setdefault("opened_on", __import__("datetime").date(2018, 11, 1))
+        return Case.objects.create(
+            person=person,
+            site=person.registered_site,
+            number=number,
+            responsible_organisation=organisation,
+            scope_region_code=organisation.region_id,
+            case_worker=worker,
+            supervisor=users[Role.HEAD_OF_DINSOS],
+            **extra,
+        )
+
+    return _make

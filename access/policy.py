@@ -54,6 +54,18 @@ class Perm(StrEnum):
     MONITORING_MANAGE = "monitoring.manage"
     GRIEVANCES_VIEW = "grievances.view"
     GRIEVANCES_MANAGE = "grievances.manage"
+    # Case files (assessments, plans, notes): the Dinsos team responsible for the case.
+    CASES_VIEW = "cases.view"
+    CASES_MANAGE = "cases.manage"
+    # Reassign, override consent with a reason, handle safeguarding: the supervisor.
+    CASES_SUPERVISE = "cases.supervise"
+    # Answer referrals/transfers addressed to one's own organisation.
+    REFERRALS_RESPOND = "referrals.respond"
+    REPATRIATION_MANAGE = "repatriation.manage"
+    TRAINING_VIEW = "training.view"
+    TRAINING_MANAGE = "training.manage"
+    # Anonymisation at the end of retention, answering a data subject's request (UU PDP Pasal 32).
+    DATA_SUBJECT_REQUESTS = "people.subject_requests"
 
 
 _EVERYONE = {Perm.REGIONS_VIEW, Perm.ORGANISATIONS_VIEW}
@@ -69,18 +81,33 @@ _TEAM = {
 }
 # Those who run a programme day to day: record meetings, visits and complaints.
 _FIELD = {Perm.ACTIVITIES_MANAGE, Perm.MONITORING_MANAGE, Perm.GRIEVANCES_MANAGE}
+# Casework: case files, referrals, repatriation, training.
+_CASEWORK = {
+    Perm.CASES_VIEW,
+    Perm.CASES_MANAGE,
+    Perm.REFERRALS_RESPOND,
+    Perm.REPATRIATION_MANAGE,
+    Perm.TRAINING_VIEW,
+    Perm.TRAINING_MANAGE,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # Users and settings only — no case data, no identities.
     Role.SYSADMIN: frozenset(_EVERYONE | {Perm.USERS_MANAGE, Perm.ORGANISATIONS_MANAGE}),
     # Aggregates nationwide, never identities or person records.
     Role.KEMENSOS_ANALYST: frozenset(_EVERYONE | {Perm.SITES_VIEW, Perm.PROGRAMMES_VIEW}),
-    Role.PROVINCE_OFFICER: frozenset(_EVERYONE | _TEAM | _FIELD | {Perm.ORGANISATIONS_MANAGE, Perm.ALERTS_VIEW}),
+    # The province runs the UPT (rehabilitation centre, training) and follows its kabupaten/kota.
+    Role.PROVINCE_OFFICER: frozenset(
+        _EVERYONE | _TEAM | _FIELD | _CASEWORK | {Perm.ORGANISATIONS_MANAGE, Perm.ALERTS_VIEW, Perm.CASES_SUPERVISE}
+    ),
     Role.HEAD_OF_DINSOS: frozenset(
         _EVERYONE
         | _TEAM
         | _FIELD
+        | _CASEWORK
         | {
+            Perm.CASES_SUPERVISE,
+            Perm.DATA_SUBJECT_REQUESTS,
             Perm.PROGRAMMES_MANAGE,
             Perm.ORGANISATIONS_MANAGE,
             Perm.ALERTS_VIEW,
@@ -90,15 +117,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.IDENTITY_EXPORT,
         }
     ),
-    Role.CASE_WORKER: frozenset(_EVERYONE | _TEAM | _FIELD | {Perm.PEOPLE_REGISTER}),
-    Role.REGISTRAR: frozenset(_EVERYONE | _TEAM | {Perm.PEOPLE_REGISTER, Perm.CENSUS_MANAGE, Perm.IDENTITY_EXPORT}),
+    Role.CASE_WORKER: frozenset(_EVERYONE | _TEAM | _FIELD | _CASEWORK | {Perm.PEOPLE_REGISTER}),
+    Role.REGISTRAR: frozenset(
+        _EVERYONE | _TEAM | {Perm.PEOPLE_REGISTER, Perm.CENSUS_MANAGE, Perm.IDENTITY_EXPORT, Perm.TRAINING_VIEW}
+    ),
     # Sees the names needed to pay, nothing of the case notes (enforced per feature).
     Role.FINANCE_OFFICER: frozenset(
         _EVERYONE | {Perm.SITES_VIEW, Perm.PEOPLE_VIEW, Perm.IDENTITY_VIEW, Perm.PROGRAMMES_VIEW}
     ),
     # Only what was referred to the partner organisation (enforced per feature: no referrals, nothing),
     # and the programmes it takes part in.
-    Role.PARTNER_USER: frozenset(_EVERYONE | {Perm.IDENTITY_VIEW, Perm.PROGRAMMES_VIEW}),
+    Role.PARTNER_USER: frozenset(_EVERYONE | {Perm.IDENTITY_VIEW, Perm.PROGRAMMES_VIEW, Perm.REFERRALS_RESPOND}),
     # Who saw or changed what; reads the audit log, not case files.
     Role.AUDITOR: frozenset(_EVERYONE | {Perm.AUDIT_VIEW}),
 }
@@ -385,6 +414,105 @@ def can_view_complainant(user, grievance) -> bool:
     )
 
 
+# --- Cases, referrals, repatriation, training ------------------------------------------------
+
+
+def scope_cases(user, qs: QuerySet) -> QuerySet:
+    """Case files of the responsible Dinsos's region. Partners never browse cases: they see
+    referrals addressed to them (``scope_referrals_received``) and only the shared fields."""
+    if not has_perm(user, Perm.CASES_VIEW):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "scope_region_code"))
+
+
+def can_manage_case(user, case) -> bool:
+    return has_perm(user, Perm.CASES_MANAGE) and in_region_scope(user, case.scope_region_code)
+
+
+def can_supervise_case(user, case) -> bool:
+    if case.supervisor_id is not None and case.supervisor_id == user.id and has_perm(user, Perm.CASES_MANAGE):
+        return True
+    return has_perm(user, Perm.CASES_SUPERVISE) and in_region_scope(user, case.scope_region_code)
+
+
+def can_open_case_for(user, person) -> bool:
+    return has_perm(user, Perm.CASES_MANAGE) and in_region_scope(user, person.scope_region_code)
+
+
+def scope_referrals_received(user, qs: QuerySet) -> QuerySet:
+    """Referrals and transfers addressed to the user's own organisation."""
+    if not has_perm(user, Perm.REFERRALS_RESPOND):
+        return qs.none()
+    return qs.filter(to_organisation=user.organisation_id)
+
+
+def can_respond_to_referral(user, referral) -> bool:
+    return has_perm(user, Perm.REFERRALS_RESPOND) and referral.to_organisation_id == user.organisation_id
+
+
+def referral_shares(user, referral, part: str) -> bool:
+    """May the receiver see this part of the case ("identity", "assessment", "plan", ...)?
+    Only after accepting, only what was shared; the sending team sees everything anyway."""
+    if can_manage_case(user, referral.case):
+        return True
+    return (
+        can_respond_to_referral(user, referral)
+        and referral.status in ("accepted", "completed")
+        and part in (referral.shared_fields or [])
+    )
+
+
+def scope_repatriations(user, qs: QuerySet) -> QuerySet:
+    """The sending team's repatriations, and those coming home to the user's region (the list
+    each origin region receives: case codes and arrival, identity only after a transfer)."""
+    if not has_perm(user, Perm.CASES_VIEW):
+        return qs.none()
+    if user.region_id is None:
+        return qs
+    mine = region_scope_q(user, "scope_region_code")
+    if len(user.region_id) > 5:
+        return qs.filter(mine)  # a kecamatan-level user receives nothing beyond its own scope
+    return qs.filter(mine | within_q("destination_regency_code", user.region_id))
+
+
+def scope_trips(user, qs: QuerySet) -> QuerySet:
+    if not has_perm(user, Perm.CASES_VIEW):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "scope_region_code"))
+
+
+def can_manage_trip(user, trip) -> bool:
+    return has_perm(user, Perm.REPATRIATION_MANAGE) and in_region_scope(user, trip.scope_region_code)
+
+
+def can_acknowledge_handover(user, handover) -> bool:
+    return has_perm(user, Perm.REFERRALS_RESPOND) and handover.receiving_organisation_id == user.organisation_id
+
+
+def scope_courses(user, qs: QuerySet) -> QuerySet:
+    """Courses hold no personal data: every casework role may find one to enrol people in, and the
+    provider organisation (e.g. UPT RSBKW Kediri) sees its own."""
+    if has_perm(user, Perm.TRAINING_VIEW):
+        return qs
+    if has_perm(user, Perm.REFERRALS_RESPOND):
+        return qs.filter(provider=user.organisation_id)
+    return qs.none()
+
+
+def can_manage_course(user, course) -> bool:
+    return has_perm(user, Perm.TRAINING_MANAGE) and (
+        in_region_scope(user, course.scope_region_code) or user.organisation_id == course.provider_id
+    )
+
+
+def can_enrol_case(user, case) -> bool:
+    return has_perm(user, Perm.TRAINING_MANAGE) and in_region_scope(user, case.scope_region_code)
+
+
+def can_answer_subject_requests(user, person) -> bool:
+    return has_perm(user, Perm.DATA_SUBJECT_REQUESTS) and in_region_scope(user, person.scope_region_code)
+
+
 # --- Fetching one object ------------------------------------------------------------------
 
 
@@ -426,4 +554,10 @@ def visible_sections(user) -> set[str]:
         sections.add("monitoring")
     if has_perm(user, Perm.GRIEVANCES_VIEW):
         sections.add("grievances")
+    if has_perm(user, Perm.CASES_VIEW):
+        sections.update({"cases", "repatriation"})
+    if has_perm(user, Perm.REFERRALS_RESPOND):
+        sections.add("referrals")
+    if has_perm(user, Perm.TRAINING_VIEW):
+        sections.add("training")
     return sections

@@ -16,4 +16,7 @@ urlpatterns = [
     path("kegiatan/", include("activities.urls")),
     path("pemantauan/", include("monitoring.urls")),
     path("pengaduan/", include("grievances.urls")),
+    path("kasus/", include("cases.urls")),
+    path("pemulangan/", include("repatriation.urls")),
+    path("pelatihan/", include("training.urls")),
 ]

@@ -13,13 +13,16 @@ from accounts.models import Role
 from audit.models import Action
 from audit.services import audit_record
 from tests.matrix import activities as activities_matrix
+from tests.matrix import cases as cases_matrix
 from tests.matrix import census as census_matrix
 from tests.matrix import grievances as grievances_matrix
 from tests.matrix import imports as imports_matrix
 from tests.matrix import monitoring as monitoring_matrix
 from tests.matrix import people as people_matrix
 from tests.matrix import programmes as programmes_matrix
+from tests.matrix import repatriation as repatriation_matrix
 from tests.matrix import sites as sites_matrix
+from tests.matrix import training as training_matrix
 
 AREA_MATRICES = (
     sites_matrix,
@@ -30,6 +33,9 @@ AREA_MATRICES = (
     activities_matrix,
     monitoring_matrix,
     grievances_matrix,
+    cases_matrix,
+    repatriation_matrix,
+    training_matrix,
 )
 
 ALL = frozenset(Role.values)

@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "activities",
     "monitoring",
     "grievances",
+    "cases",
+    "repatriation",
+    "training",
     "demo",
 ]
 
