@@ -87,3 +87,36 @@ def round_set_status(*, actor, census_round: CensusRound, status: str, request=N
     census_round.save(update_fields=["status", "closed_at"])
     audit_record(Action.UPDATE, request=request, actor=actor, obj=census_round, detail={"status": status})
     return census_round
+
+
+@transaction.atomic
+def round_add_case_codes(*, actor, census_round: CensusRound, case_codes: list[str], request=None) -> int:
+    """Count already-registered people present, by case code. All or nothing: if any code is not a
+    person in the actor's scope, nothing is added and the error lists those codes. A person outside
+    the scope is reported like an unknown code, so the error does not reveal that the record exists."""
+    _require_open(census_round, actor)
+    found = {
+        person.case_code: person
+        for person in policy.scope_people(actor, Person.objects.filter(case_code__in=case_codes))
+    }
+    unknown = [code for code in case_codes if code not in found]
+    if unknown:
+        message = _("Kode kasus tidak ditemukan di wilayah Anda: %(codes)s.") % {"codes": ", ".join(unknown)}
+        raise ValidationError({"case_codes": [message]})
+    return round_add_people(actor=actor, census_round=census_round, people=found.values(), request=request)
+
+
+@transaction.atomic
+def round_carry_over(*, actor, census_round: CensusRound, request=None) -> int:
+    """Count everyone present in the site's previous round as present in this one (a verification
+    round where most people are still there); the officer then removes who has left.
+    Returns how many were added."""
+    _require_open(census_round, actor)
+    previous = census_round.previous()
+    if previous is None:
+        raise ValidationError(_("Belum ada putaran sebelumnya di lokalisasi ini."))
+    # People outside the actor's scope (registered elsewhere) are left for an officer who may see them.
+    people = Person.objects.filter(census_entries__round=previous).filter(
+        policy.region_scope_q(actor, "scope_region_code")
+    )
+    return round_add_people(actor=actor, census_round=census_round, people=people, request=request)
