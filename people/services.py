@@ -363,3 +363,135 @@ def alert_acknowledge(*, actor, alert: SafeguardingAlert, request=None) -> Safeg
     alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
     audit_record(Action.UPDATE, request=request, actor=actor, obj=alert.person, detail={"alert": alert.kind})
     return alert
+
+
+# --- Clear attributes ------------------------------------------------------------------------
+
+# What the attribute form may change. Legal basis and consent change through consent_record.
+ATTRIBUTE_FIELDS = (
+    "sex",
+    "birth_year",
+    "origin_province",
+    "origin_regency",
+    "education",
+    "marital_status",
+    "dependent_children",
+    "trafficking_indicators",
+)
+
+
+@transaction.atomic
+def person_update_attributes(
+    *,
+    actor,
+    person: Person,
+    sex: str = "",
+    birth_year: int | None = None,
+    origin_province: str | None = None,
+    origin_regency: str | None = None,
+    education: str = "unknown",
+    marital_status: str = "unknown",
+    dependent_children: int | None = None,
+    trafficking_indicators: list[str] | None = None,
+    request=None,
+    today: dt.date | None = None,
+) -> list[str]:
+    """Change the non-identifying attributes. Returns the names of the fields that changed.
+
+    ``trafficking_indicators=None`` leaves them as they are. ``is_child`` is not set here: it
+    follows the birth date, which is identity (``person_update_identity``)."""
+    if not policy.has_perm(actor, policy.Perm.PEOPLE_REGISTER) or not policy.in_region_scope(
+        actor, person.scope_region_code
+    ):
+        raise PermissionDenied
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if birth_year and not (today.year - 100 <= birth_year <= today.year):
+        errors["birth_year"] = [_("Tahun lahir tidak masuk akal.")]
+    if dependent_children is not None and dependent_children > 30:
+        errors["dependent_children"] = [_("Jumlah anak tanggungan tidak masuk akal.")]
+    if origin_regency and origin_province and origin_regency[:2] != origin_province:
+        errors["origin_regency"] = [_("Kabupaten/kota asal tidak berada di provinsi asal.")]
+    if trafficking_indicators is not None:
+        unknown = set(trafficking_indicators) - INDICATOR_CODES
+        if unknown:
+            errors["trafficking_indicators"] = [
+                _("Indikator tidak dikenal: %(codes)s") % {"codes": ", ".join(sorted(unknown))}
+            ]
+    if errors:
+        raise ValidationError(errors)
+
+    values = {
+        "sex": sex or "",
+        "birth_year": birth_year or None,
+        "origin_province_id": origin_province or (origin_regency[:2] if origin_regency else None),
+        "origin_regency_id": origin_regency or None,
+        "education": education or "unknown",
+        "marital_status": marital_status or "unknown",
+        "dependent_children": dependent_children,
+    }
+    if trafficking_indicators is not None:
+        values["trafficking_indicators"] = sorted(set(trafficking_indicators))
+        values["trafficking_flag"] = trafficking_flagged(trafficking_indicators)
+    changed = [name for name, value in values.items() if getattr(person, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(person, name, values[name])
+    person.save(update_fields=[*changed, "updated_at"])
+    if "trafficking_flag" in changed:
+        raise_safeguarding_alerts(person, actor=actor)
+    # Field names only: the values are statistics, but the log is not the place for them.
+    labels = sorted({name.removesuffix("_id") for name in changed})
+    audit_record(Action.UPDATE, request=request, actor=actor, obj=person, detail={"fields": labels})
+    return labels
+
+
+# --- Bulk registration (census import) --------------------------------------------------------
+# Unsaved objects for people created with bulk_create, so an import of thousands of rows needs a
+# handful of queries. They follow _initial_consent and raise_safeguarding_alerts for one person.
+
+
+def initial_consent_records(person: Person, attrs: PersonAttributes, *, actor, on: dt.date) -> list[ConsentRecord]:
+    """The consent history a newly registered person starts with (unsaved)."""
+    records = [
+        ConsentRecord(
+            person=person,
+            kind=ConsentKind.PROCESSING,
+            legal_basis=person.legal_basis,
+            given=True if person.legal_basis == LegalBasis.CONSENT else None,
+            recorded_on=on,
+            recorded_by=actor,
+            by_guardian=person.is_child,
+        )
+    ]
+    if attrs.share_consent is not None:
+        records.append(
+            ConsentRecord(
+                person=person,
+                kind=ConsentKind.SHARE_WITH_PARTNERS,
+                given=attrs.share_consent,
+                recorded_on=on,
+                recorded_by=actor,
+                by_guardian=person.is_child,
+            )
+        )
+    return records
+
+
+def new_person_alerts(person: Person, *, actor) -> list[SafeguardingAlert]:
+    """The child/trafficking alerts for a newly registered person (unsaved; a new person has no
+    open alert yet, so nothing needs checking against the database)."""
+    wanted = []
+    if person.is_child:
+        wanted.append((AlertKind.CHILD, _("Berusia di bawah 18 tahun: rujuk ke perlindungan anak.")))
+    if person.trafficking_flag:
+        wanted.append(
+            (AlertKind.TRAFFICKING, _("Indikator TPPO dicentang: %(n)s.") % {"n": len(person.trafficking_indicators)})
+        )
+    return [
+        SafeguardingAlert(
+            person=person, kind=kind, reason=reason, raised_by=actor, scope_region_code=person.scope_region_code
+        )
+        for kind, reason in wanted
+    ]
