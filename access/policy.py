@@ -279,6 +279,13 @@ def can_manage_site(user, site) -> bool:
     return has_perm(user, Perm.SITES_MANAGE) and in_region_scope(user, site.region_id)
 
 
+def scope_wisma(user, qs: QuerySet) -> QuerySet:
+    """A wisma is visible wherever its site is."""
+    if not has_perm(user, Perm.SITES_VIEW):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "site__region__code"))
+
+
 def can_view_wisma_owner(user, site) -> bool:
     """Wisma owners' names and contacts are identifying data, protected like residents'."""
     return (

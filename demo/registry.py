@@ -1,4 +1,4 @@
-"""Demo registry: Karang Dempel (KD), Kota Kupang, and its census rounds (seeds 000–002).
+"""Demo registry: Karang Dempel (KD), Kota Kupang, its status history, its wisma and its census rounds (seeds 000–002).
 
 The initial census counted 145 residents: 3 residents of Kota Kupang, 8 from other kabupaten/
 kota of NTT, 134 from other provinces. The final census just before the closure on
@@ -66,6 +66,8 @@ def seed_karang_dempel(orgs: dict[str, Organisation]) -> Site:
             "estimated_residents": 145,
         },
     )
+    if created:
+        seed_karang_dempel_history_and_wisma(site)
     if not created or CensusRound.objects.filter(site=site).exists():
         return site
 
@@ -119,6 +121,62 @@ def seed_karang_dempel(orgs: dict[str, Organisation]) -> Site:
         ]
     )
     return site
+
+
+# Karang Dempel's status over time: open since 1984, socialisation from 8 October 2018, closed at the end of 2018.
+KD_STATUS_HISTORY = (
+    (SiteStatus.OPERATING, dt.date(1984, 1, 1), ""),
+    (SiteStatus.SOCIALISING, dt.date(2018, 10, 8), "Sosialisasi penutupan kepada penghuni dan pemilik wisma."),
+    (SiteStatus.CLOSED, dt.date(2018, 12, 31), "Ditutup sesuai keputusan Wali Kota Kupang, berlaku 1 Januari 2019."),
+)
+# (wisma name, estimated residents before the closure, closing note). All closed by now: one
+# before the socialisation, the others with the site.
+KD_WISMA = (
+    ("Wisma Melati", 31, ""),
+    ("Wisma Anggrek", 28, ""),
+    ("Wisma Mawar", 27, ""),
+    ("Wisma Kenanga", 24, ""),
+    ("Wisma Flamboyan", 21, ""),
+    ("Wisma Cempaka", 14, "Tutup sebelum sosialisasi penutupan."),
+)
+CLOSED_WITH_THE_SITE = "Tutup bersama lokalisasi, 31 Desember 2018."
+
+
+def seed_karang_dempel_history_and_wisma(site: Site) -> None:
+    """Status history and six wisma for a newly created KD. Owners are synthetic stand-ins
+    (lokal.kembaran under a fixed secret, so every demo load gets the same ones), encrypted like
+    real owners."""
+    from lokal import normalize_phone
+    from lokal.kembaran import Kembaran
+
+    from sites.models import SiteStatusChange, Wisma
+    from sites.owners import WismaOwner, seal_owner
+
+    head = User.objects.filter(username="kadis.kupang").first()
+    SiteStatusChange.objects.bulk_create(
+        SiteStatusChange(site=site, status=status, on=on, note=note, recorded_by=head)
+        for status, on, note in KD_STATUS_HISTORY
+    )
+    twin = Kembaran(secret="pulih-wisma")  # noqa: S106 (a fixed seed for stand-ins, not a credential)
+    wisma = []
+    for i, (name, estimate, note) in enumerate(KD_WISMA):
+        owner = WismaOwner(
+            name=twin.value("NAME", f"Budi Santoso x{i}").title(),
+            phone=normalize_phone(twin.value("PHONE", f"0812345678{i:02d}")) or "",
+            address=twin.value("ADDRESS", f"Jl. Mawar {i + 1}, Kupang"),
+        )
+        wisma.append(
+            Wisma(
+                site=site,
+                name=name,
+                estimated_residents=estimate,
+                is_active=False,
+                note=note or CLOSED_WITH_THE_SITE,
+                owner_ciphertext=seal_owner(owner),
+                created_by=head,
+            )
+        )
+    Wisma.objects.bulk_create(wisma)
 
 
 def seed_registry(orgs: dict[str, Organisation]) -> None:

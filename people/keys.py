@@ -14,6 +14,7 @@ def ENCRYPTED_FIELDS() -> list[tuple[type, str]]:
         (apps.get_model("census", "ImportBatch"), "file_ciphertext"),
         (apps.get_model("census", "ImportRow"), "data_ciphertext"),
         (apps.get_model("grievances", "Grievance"), "complainant_ciphertext"),
+        (apps.get_model("sites", "Wisma"), "owner_ciphertext"),
         (apps.get_model("cases", "Assessment"), "narrative_ciphertext"),
         (apps.get_model("cases", "FollowUp"), "note_ciphertext"),
         (apps.get_model("cases", "CaseNote"), "text_ciphertext"),

@@ -7,6 +7,10 @@ from access.policy import is_two_factor_satisfied, visible_sections
 
 # (section, url name, label) in menu order.
 NAV = [
+    ("sites", "sites:list", _("Lokalisasi")),
+    ("people", "people:list", _("Penerima manfaat")),
+    ("census", "census:round_list", _("Pendataan")),
+    ("alerts", "people:alert_list", _("Peringatan")),
     ("regions", "regions:index", _("Wilayah")),
     ("organisations", "organisations:list", _("Organisasi")),
     ("users", "accounts:user_list", _("Pengguna")),

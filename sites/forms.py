@@ -8,7 +8,12 @@ from regions.forms import RegionField
 from regions.models import Level
 
 from . import services
-from .models import Site, SiteStatus
+from .models import STATUS_ORDER, Site, SiteStatus
+from .owners import WismaOwner
+
+
+def _date_input(**attrs) -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date", **attrs}, format="%Y-%m-%d")
 
 
 class OwnerChoiceField(forms.ModelChoiceField):
@@ -48,6 +53,25 @@ class SiteForm(forms.ModelForm):
         help_text=_("Perkiraan jumlah penghuni saat ini, sebelum pendataan."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
     )
+    # Only when creating: the date of the first row of the status history.
+    status_on = forms.DateField(
+        label=_("Status sejak"),
+        required=False,
+        help_text=_("Tanggal status ini berlaku. Kosongkan bila sejak hari ini."),
+        widget=_date_input(),
+    )
+
+    field_order = [
+        "name",
+        "short_code",
+        "region",
+        "owner_organisation",
+        "address",
+        "year_opened",
+        "status",
+        "status_on",
+        "estimated_residents",
+    ]
 
     class Meta:
         model = Site
@@ -69,6 +93,15 @@ class SiteForm(forms.ModelForm):
         self.actor = actor
         self.fields["status"].choices = SiteStatus.choices
         self.fields["year_opened"].widget.attrs["max"] = timezone.localdate().year
+        if self.instance.pk is None:
+            self.fields["status_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        else:
+            # An existing site's history grows through "Ubah status" (any date, with a note).
+            del self.fields["status_on"]
+            self.fields["status"].help_text = _(
+                "Perubahan status di sini dicatat dengan tanggal hari ini. Untuk tanggal lain, atau untuk "
+                'status mundur dengan catatan, gunakan "Ubah status" di halaman lokalisasi.'
+            )
         current_owner = self.instance.owner_organisation if self.instance.owner_organisation_id else None
         owners = services.owner_organisations(actor, keep=current_owner)
         self.fields["owner_organisation"].queryset = owners
@@ -129,3 +162,123 @@ class SiteFilterForm(forms.Form):
             "status": data.get("status") or "",
             "region": data.get("region"),
         }
+
+
+class StatusChangeForm(forms.Form):
+    """A dated change of a site's status. The order and date rules are in
+    ``services.site_change_status``."""
+
+    status = forms.ChoiceField(label=_("Status baru"), choices=SiteStatus.choices)
+    on = forms.DateField(label=_("Tanggal"), widget=_date_input())
+    note = forms.CharField(
+        label=_("Catatan"),
+        required=False,
+        max_length=services.NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Wajib bila status mundur, mis. lokalisasi beroperasi kembali setelah ditutup."),
+    )
+
+    def __init__(self, *args, site: Site, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["on"].widget.attrs["max"] = today.isoformat()
+        # Offer the next step of the closure by default.
+        rank = STATUS_ORDER.index(site.status) if site.status in STATUS_ORDER else -1
+        self.initial.setdefault("status", STATUS_ORDER[min(rank + 1, len(STATUS_ORDER) - 1)])
+        self.initial.setdefault("on", today)
+
+
+# Owner inputs: no browser autofill history on shared office phones and laptops.
+_PRIVATE = {"autocomplete": "off", "spellcheck": "false"}
+
+
+class WismaForm(forms.Form):
+    """A wisma and its owner. ``include_owner=False`` leaves the owner out entirely (an editor
+    who may not see it keeps it unchanged); ``include_active`` only when editing."""
+
+    name = forms.CharField(
+        label=_("Nama wisma"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"placeholder": _("mis. Wisma Melati")}),
+    )
+    estimated_residents = forms.IntegerField(
+        label=_("Perkiraan penghuni"),
+        required=False,
+        min_value=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+    )
+    is_active = forms.BooleanField(
+        label=_("Masih beroperasi"),
+        required=False,
+        help_text=_("Hapus centang bila wisma sudah tutup. Datanya tetap tersimpan."),
+    )
+    note = forms.CharField(
+        label=_("Catatan"),
+        required=False,
+        max_length=services.NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Jangan menulis nama penghuni atau data pribadi di sini."),
+    )
+    owner_name = forms.CharField(
+        label=_("Nama pemilik"),
+        required=False,
+        max_length=services.OWNER_NAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={**_PRIVATE, "autocapitalize": "words"}),
+    )
+    owner_phone = forms.CharField(
+        label=_("Nomor HP pemilik"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+    )
+    owner_address = forms.CharField(
+        label=_("Alamat pemilik"),
+        required=False,
+        max_length=services.OWNER_ADDRESS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={**_PRIVATE, "rows": 2}),
+    )
+
+    OWNER_FIELDS = ("owner_name", "owner_phone", "owner_address")
+
+    def __init__(self, *args, include_owner: bool = True, include_active: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.include_owner = include_owner
+        if not include_owner:
+            for name in self.OWNER_FIELDS:
+                del self.fields[name]
+        if not include_active:
+            del self.fields["is_active"]
+
+    def details_fields(self):
+        return [self[name] for name in ("name", "estimated_residents", "is_active", "note") if name in self.fields]
+
+    def owner_fields(self):
+        return [self[name] for name in self.OWNER_FIELDS if name in self.fields]
+
+    def owner(self) -> WismaOwner:
+        data = self.cleaned_data
+        return WismaOwner(
+            name=data.get("owner_name") or "",
+            phone=data.get("owner_phone") or "",
+            address=data.get("owner_address") or "",
+        )
+
+    def values(self) -> dict:
+        """The wisma's own fields, for ``services.wisma_create``/``wisma_update``."""
+        data = self.cleaned_data
+        values = {"name": data["name"], "estimated_residents": data.get("estimated_residents"), "note": data["note"]}
+        if "is_active" in self.fields:
+            values["is_active"] = data["is_active"]
+        return values
+
+    @staticmethod
+    def initial_from(wisma, owner: WismaOwner | None) -> dict:
+        initial = {
+            "name": wisma.name,
+            "estimated_residents": wisma.estimated_residents,
+            "is_active": wisma.is_active,
+            "note": wisma.note,
+        }
+        if owner is not None:
+            initial.update(owner_name=owner.name, owner_phone=owner.phone, owner_address=owner.address)
+        return initial

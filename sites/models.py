@@ -1,9 +1,10 @@
-"""Lokalisasi (sites). Issue #4 adds closure programmes, wisma and activities around them."""
+"""Lokalisasi (sites), their dated status history and the wisma inside them."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -62,3 +63,68 @@ class Site(models.Model):
         self.regency_code = code[:5]
         self.province_code = code[:2]
         super().save(*args, **kwargs)
+
+
+# Closing a site moves forward through these; going back (a site re-opened) needs a note.
+STATUS_ORDER = (SiteStatus.OPERATING, SiteStatus.SOCIALISING, SiteStatus.CLOSED, SiteStatus.MONITORED)
+
+
+class SiteStatusChange(models.Model):
+    """One dated change of a site's status. Append-only: the timeline is evidence of when the
+    site was socialised and closed, so a mistake is corrected by a new row, not by editing."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(_("status"), max_length=12, choices=SiteStatus.choices)
+    on = models.DateField(_("tanggal"))
+    note = models.TextField(_("catatan"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["on", "pk"]
+        verbose_name = _("perubahan status lokalisasi")
+        verbose_name_plural = _("riwayat status lokalisasi")
+        indexes = [models.Index(fields=["site", "on"], name="site_status_change_site_on")]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} ({self.on:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A site status change is never edited; record a new one.")
+        super().save(*args, **kwargs)
+
+
+class Wisma(models.Model):
+    """A boarding house inside a site. Its name is a business name; its owner's name, phone and
+    address identify a person, so they are one encrypted blob (``sites.owners``), revealed only
+    through ``sites.owners.reveal_owner`` (policy check + audit)."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="wisma", verbose_name=_("lokalisasi"))
+    name = models.CharField(_("nama wisma"), max_length=150)
+    # JSON {"name", "phone", "address"} encrypted with people.crypto; empty when the owner is unknown.
+    owner_ciphertext = models.TextField(blank=True, editable=False)
+    estimated_residents = models.PositiveIntegerField(_("perkiraan penghuni"), null=True, blank=True)
+    # A wisma that closed (before or with its site) stays recorded, marked inactive.
+    is_active = models.BooleanField(_("masih beroperasi"), default=True)
+    note = models.TextField(_("catatan"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("wisma")
+        verbose_name_plural = _("wisma")
+        constraints = [models.UniqueConstraint(Lower("name"), "site", name="wisma_name_unique_in_site")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def audit_label(self) -> str:
+        # The business name only: never the owner.
+        return self.name

@@ -1,16 +1,18 @@
-"""Reading lokalisasi: the list with its filters and the census rounds of one site, without a
-query per row."""
+"""Reading lokalisasi: the list with its filters, and for one site its status history, wisma and
+census rounds, without a query per row."""
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 
 from access import policy
 from census.models import CensusRound
 from census.selectors import RoundSummary, round_summary
 from regions.models import Region, within_q
 
-from .models import Site
+from .models import Site, SiteStatusChange, Wisma
 
 
 def _region_name(code_field: str) -> Subquery:
@@ -51,3 +53,34 @@ def census_summaries(user, site: Site) -> list[RoundSummary]:
     rounds = policy.scope_census_rounds(user, CensusRound.objects.filter(site=site))
     rounds = rounds.select_related("site").order_by("held_on", "id")
     return [round_summary(census_round) for census_round in rounds]
+
+
+def status_history(site: Site) -> list[SiteStatusChange]:
+    """The site's status changes, oldest first. Sites registered before the history existed
+    have none: the page then shows only the current status."""
+    return list(site.status_changes.select_related("recorded_by").order_by("on", "pk"))
+
+
+def wisma_for_user(user, pk: int) -> Wisma:
+    """One wisma through its site's scope (404 outside it)."""
+    qs = Wisma.objects.select_related("site", "site__region")
+    return policy.get_for_user(user, qs, policy.scope_wisma, pk=pk)
+
+
+@dataclass
+class WismaSummary:
+    wisma: list[Wisma]
+    active_count: int
+    # Sum of the active wisma's estimates; None when none of them has one.
+    active_residents: int | None
+
+
+def wisma_summary(site: Site) -> WismaSummary:
+    """The wisma of a site, active first then by name, and the total estimate of the active ones
+    (shown beside the site's own estimate: two independent guesses that should agree)."""
+    has_owner = ExpressionWrapper(~Q(owner_ciphertext=""), output_field=BooleanField())
+    qs = site.wisma.defer("owner_ciphertext").annotate(has_owner=has_owner)
+    wisma = list(qs.order_by("-is_active", "name", "pk"))
+    active = [w for w in wisma if w.is_active]
+    estimates = [w.estimated_residents for w in active if w.estimated_residents is not None]
+    return WismaSummary(wisma=wisma, active_count=len(active), active_residents=sum(estimates) if estimates else None)
