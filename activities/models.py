@@ -89,11 +89,14 @@ class Activity(models.Model):
 
 
 class Attachment(models.Model):
-    """Minutes, attendance lists, photos of an activity. Files live in the default storage."""
+    """Minutes, attendance lists, photos of an activity. Files live in the default storage under
+    a random name (an uploaded file's own name may name someone); ``name`` is what users see."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="kegiatan/%Y/%m/")
     name = models.CharField(_("nama berkas"), max_length=200)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("ukuran"), default=0)
     uploaded_at = models.DateTimeField(auto_now_add=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -141,3 +144,32 @@ class FollowUpAction(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class CalendarFeed(models.Model):
+    """A user's secret iCalendar address, for calendar apps that cannot sign in.
+
+    Only a SHA-256 of the token is stored: the address is shown once, when it is made. The feed
+    is evaluated with the owner's role and scope at each fetch, so a changed role or a
+    deactivated account takes effect at once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("feed kalender")
+        verbose_name_plural = _("feed kalender")
+
+    def __str__(self) -> str:
+        return f"feed {self.pk}"
+
+    def audit_label(self) -> str:
+        return f"feed kalender {self.user.username}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

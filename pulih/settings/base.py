@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
+    "pulih.timezones.RegionTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -164,6 +165,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 PAGE_SIZE = 25
+# Follow-up visits (bimbingan lanjut) after repatriation or closure, in months.
+PULIH_FOLLOW_UP_MONTHS = [int(m) for m in env_list("PULIH_FOLLOW_UP_MONTHS", ["1", "3", "6", "12"])]
 
 LOGGING = {
     "version": 1,
