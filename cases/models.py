@@ -48,6 +48,18 @@ class Pathway(models.TextChoices):
     OTHER = "other", _("Lainnya")
 
 
+class ServiceKind(models.TextChoices):
+    TRAINING = "training", _("Pelatihan keterampilan")
+    HEALTH_REFERRAL = "health", _("Rujukan layanan kesehatan")
+    PSYCHOSOCIAL = "psychosocial", _("Dukungan psikososial")
+    CIVIL_DOCUMENTS = "civil_documents", _("Dokumen kependudukan (KTP/KK)")
+    LEGAL_AID = "legal_aid", _("Bantuan hukum")
+    SHELTER = "shelter", _("Rumah aman/penampungan")
+    CHILD_PROTECTION = "child_protection", _("Layanan perlindungan anak")
+    TRAFFICKING_VICTIM = "trafficking_victim", _("Layanan korban TPPO")
+    OTHER = "other", _("Lainnya")
+
+
 class Case(models.Model):
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="cases")
     site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, null=True, blank=True, related_name="cases")
@@ -87,6 +99,14 @@ class Case(models.Model):
     opened_on = models.DateField(_("tanggal dibuka"))
     closed_on = models.DateField(_("tanggal ditutup"), null=True, blank=True, db_index=True)
     closing_reason = models.CharField(_("alasan penutupan"), max_length=12, choices=ClosingReason.choices, blank=True)
+    # When the case entered its current stage: the caseload sorts long-stalled cases up.
+    stage_changed_on = models.DateField(_("tahap sejak"), null=True, blank=True)
+    # A child or trafficking flag requires a referral of this service kind by this date
+    # (cases.rules); the requirement is met once such a referral exists.
+    required_referral_kind = models.CharField(
+        _("rujukan wajib"), max_length=20, choices=ServiceKind.choices, blank=True
+    )
+    required_referral_by = models.DateField(_("batas rujukan wajib"), null=True, blank=True)
     # Optimistic locking: every change increments it; a save with a stale version is a conflict.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -166,18 +186,6 @@ class CasePlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} plan v{self.version}"
-
-
-class ServiceKind(models.TextChoices):
-    TRAINING = "training", _("Pelatihan keterampilan")
-    HEALTH_REFERRAL = "health", _("Rujukan layanan kesehatan")
-    PSYCHOSOCIAL = "psychosocial", _("Dukungan psikososial")
-    CIVIL_DOCUMENTS = "civil_documents", _("Dokumen kependudukan (KTP/KK)")
-    LEGAL_AID = "legal_aid", _("Bantuan hukum")
-    SHELTER = "shelter", _("Rumah aman/penampungan")
-    CHILD_PROTECTION = "child_protection", _("Layanan perlindungan anak")
-    TRAFFICKING_VICTIM = "trafficking_victim", _("Layanan korban TPPO")
-    OTHER = "other", _("Lainnya")
 
 
 class ServiceStatus(models.TextChoices):

@@ -28,6 +28,7 @@ from access import policy
 from access.policy import Perm, require
 from audit.models import Action
 from audit.services import audit_record
+from cases.selectors import open_case_for
 from census.models import CensusRound, RoundStatus
 from census.services import round_add_people
 from regions.models import Region
@@ -188,6 +189,8 @@ def _detail_context(request, person: Person, **extra) -> dict:
         "can_acknowledge": policy.has_perm(user, Perm.ALERTS_VIEW)
         and policy.in_region_scope(user, person.scope_region_code),
         "withdraw_form": WithdrawForm(),
+        "open_case": open_case_for(person, user=user) if policy.has_perm(user, Perm.CASES_VIEW) else None,
+        "can_open_case": policy.can_open_case_for(user, person),
         **extra,
     }
 

@@ -7,10 +7,15 @@ from access.policy import is_two_factor_satisfied, visible_sections
 
 # (section, url name, label) in menu order.
 NAV = [
+    ("programmes", "programmes:list", _("Program")),
+    ("calendar", "activities:calendar", _("Kalender")),
     ("sites", "sites:list", _("Lokalisasi")),
     ("people", "people:list", _("Penerima manfaat")),
     ("census", "census:round_list", _("Pendataan")),
     ("alerts", "people:alert_list", _("Peringatan")),
+    ("cases", "cases:caseload", _("Kasus")),
+    ("monitoring", "monitoring:list", _("Pemantauan")),
+    ("grievances", "grievances:list", _("Pengaduan")),
     ("regions", "regions:index", _("Wilayah")),
     ("organisations", "organisations:list", _("Organisasi")),
     ("users", "accounts:user_list", _("Pengguna")),
