@@ -43,7 +43,9 @@ NOBODY: frozenset[str] = frozenset()
 ORG_MANAGERS = frozenset({Role.SYSADMIN, Role.HEAD_OF_DINSOS, Role.PROVINCE_OFFICER})
 
 # URLs reachable without a completed sign-in (the sign-in flow itself, language switch).
-PUBLIC = {"accounts:login", "accounts:logout", "accounts:two_factor", "set_language"}
+# The iCalendar feed is fetched by calendar apps with a secret token instead of a session
+# (its rules are tested in tests/test_activities.py).
+PUBLIC = {"accounts:login", "accounts:logout", "accounts:two_factor", "set_language", "activities:ical_feed"}
 
 # name: (kwargs key, method, roles allowed, POST data)
 MATRIX: dict[str, tuple[str | None, str, frozenset[str], dict]] = {
