@@ -139,21 +139,25 @@ def site_kd(make_site):
 def make_person(site_kd):
     """A registered person, built through the same code path as the form and the import.
     Identity fields not given are left empty; ``origin_regency`` drives the origin class."""
+    from django.db import transaction
+
     from people.identity import Identity
     from people.services import PersonAttributes, build_person, next_case_code, replace_name_tokens
 
     def _make(full_name: str = "Sri Rahayu", *, site=None, aliases=(), nik="", birth_date=None, phone="", **attrs):
         site = site or site_kd
         identity = Identity(full_name=full_name, aliases=list(aliases), nik=nik, birth_date=birth_date, phone=phone)
-        person = build_person(
-            site=site,
-            identity=identity,
-            attrs=PersonAttributes(**attrs),
-            actor=None,
-            case_code=next_case_code(site),
-        )
-        person.save()
-        replace_name_tokens(person, identity)
+        # The case-code counter is taken under a row lock: inside a transaction on PostgreSQL.
+        with transaction.atomic():
+            person = build_person(
+                site=site,
+                identity=identity,
+                attrs=PersonAttributes(**attrs),
+                actor=None,
+                case_code=next_case_code(site),
+            )
+            person.save()
+            replace_name_tokens(person, identity)
         return person
 
     return _make

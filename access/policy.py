@@ -20,7 +20,7 @@ from enum import StrEnum
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
 
@@ -66,6 +66,19 @@ class Perm(StrEnum):
     TRAINING_MANAGE = "training.manage"
     # Anonymisation at the end of retention, answering a data subject's request (UU PDP Pasal 32).
     DATA_SUBJECT_REQUESTS = "people.subject_requests"
+    # --- Assistance and budget (issue 6; scope functions in their section below) ---
+    # Budget lines, programmes and aggregate figures: no person data.
+    BUDGET_VIEW = "budget.view"
+    BUDGET_MANAGE = "budget.manage"
+    # Entitlement runs and entitlements by case code (who gets what), the ledger by entry.
+    ASSISTANCE_VIEW = "assistance.view"
+    # Programmes, their amount rule, cycles and eligibility rules.
+    ASSISTANCE_MANAGE = "assistance.manage"
+    ENTITLEMENT_PROPOSE = "entitlements.propose"
+    # The head of Dinsos only; never the person who proposed (checked per run).
+    ENTITLEMENT_APPROVE = "entitlements.approve"
+    # The finance officer: pays, prints receipts, records reversals; sees the payee's name.
+    DISBURSE = "entitlements.disburse"
 
 
 _EVERYONE = {Perm.REGIONS_VIEW, Perm.ORGANISATIONS_VIEW}
@@ -91,14 +104,22 @@ _CASEWORK = {
     Perm.TRAINING_MANAGE,
 }
 
+# Assistance and budget (issue 6): who reads the money, who proposes, approves and pays.
+_ASSISTANCE_TEAM = {Perm.BUDGET_VIEW, Perm.ASSISTANCE_VIEW, Perm.ENTITLEMENT_PROPOSE}
+
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # Users and settings only — no case data, no identities.
     Role.SYSADMIN: frozenset(_EVERYONE | {Perm.USERS_MANAGE, Perm.ORGANISATIONS_MANAGE}),
     # Aggregates nationwide, never identities or person records.
-    Role.KEMENSOS_ANALYST: frozenset(_EVERYONE | {Perm.SITES_VIEW, Perm.PROGRAMMES_VIEW}),
+    Role.KEMENSOS_ANALYST: frozenset(_EVERYONE | {Perm.SITES_VIEW, Perm.PROGRAMMES_VIEW, Perm.BUDGET_VIEW}),
     # The province runs the UPT (rehabilitation centre, training) and follows its kabupaten/kota.
     Role.PROVINCE_OFFICER: frozenset(
-        _EVERYONE | _TEAM | _FIELD | _CASEWORK | {Perm.ORGANISATIONS_MANAGE, Perm.ALERTS_VIEW, Perm.CASES_SUPERVISE}
+        _EVERYONE
+        | _TEAM
+        | _FIELD
+        | _CASEWORK
+        | _ASSISTANCE_TEAM
+        | {Perm.ORGANISATIONS_MANAGE, Perm.ALERTS_VIEW, Perm.CASES_SUPERVISE, Perm.ASSISTANCE_MANAGE}
     ),
     Role.HEAD_OF_DINSOS: frozenset(
         _EVERYONE
@@ -116,14 +137,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.PEOPLE_REGISTER,
             Perm.IDENTITY_EXPORT,
         }
+        | _ASSISTANCE_TEAM
+        | {Perm.BUDGET_MANAGE, Perm.ASSISTANCE_MANAGE, Perm.ENTITLEMENT_APPROVE}
     ),
-    Role.CASE_WORKER: frozenset(_EVERYONE | _TEAM | _FIELD | _CASEWORK | {Perm.PEOPLE_REGISTER}),
+    Role.CASE_WORKER: frozenset(_EVERYONE | _TEAM | _FIELD | _CASEWORK | _ASSISTANCE_TEAM | {Perm.PEOPLE_REGISTER}),
     Role.REGISTRAR: frozenset(
         _EVERYONE | _TEAM | {Perm.PEOPLE_REGISTER, Perm.CENSUS_MANAGE, Perm.IDENTITY_EXPORT, Perm.TRAINING_VIEW}
     ),
     # Sees the names needed to pay, nothing of the case notes (enforced per feature).
     Role.FINANCE_OFFICER: frozenset(
-        _EVERYONE | {Perm.SITES_VIEW, Perm.PEOPLE_VIEW, Perm.IDENTITY_VIEW, Perm.PROGRAMMES_VIEW}
+        _EVERYONE
+        | {Perm.SITES_VIEW, Perm.PEOPLE_VIEW, Perm.IDENTITY_VIEW, Perm.PROGRAMMES_VIEW}
+        | {Perm.BUDGET_VIEW, Perm.BUDGET_MANAGE, Perm.ASSISTANCE_VIEW, Perm.DISBURSE}
     ),
     # Only what was referred to the partner organisation (enforced per feature: no referrals, nothing),
     # and the programmes it takes part in.
@@ -294,10 +319,25 @@ def can_view_wisma_owner(user, site) -> bool:
 
 
 def scope_people(user, qs: QuerySet) -> QuerySet:
-    """Person records in the user's region. Partners see none until a case is referred to them."""
+    """Person records registered in the user's region, and those whose case was transferred to it
+    (the case moves with its history; the person must be reachable by the new team). Partners see
+    none: what was referred to them is reached through the referral."""
     if not has_perm(user, Perm.PEOPLE_VIEW):
         return qs.none()
-    return qs.filter(region_scope_q(user, "scope_region_code"))
+    if user.region_id is None:
+        return qs
+    from cases.models import Case
+
+    transferred_here = Case.objects.filter(person=OuterRef("pk")).filter(within_q("scope_region_code", user.region_id))
+    return qs.filter(within_q("scope_region_code", user.region_id) | Exists(transferred_here))
+
+
+def person_in_scope(user, person) -> bool:
+    if in_region_scope(user, person.scope_region_code):
+        return True
+    from cases.models import Case
+
+    return Case.objects.filter(person=person).filter(within_q("scope_region_code", user.region_id)).exists()
 
 
 def can_register_people_at(user, site) -> bool:
@@ -305,11 +345,9 @@ def can_register_people_at(user, site) -> bool:
 
 
 def can_view_identity(user, person) -> bool:
-    return (
-        has_perm(user, Perm.IDENTITY_VIEW)
-        and has_perm(user, Perm.PEOPLE_VIEW)
-        and in_region_scope(user, person.scope_region_code)
-    )
+    """The team of the person's region, or of the region a case was transferred to. A partner
+    sees an identity only through an accepted referral that shares it (``referral_shares``)."""
+    return has_perm(user, Perm.IDENTITY_VIEW) and has_perm(user, Perm.PEOPLE_VIEW) and person_in_scope(user, person)
 
 
 def can_export_identity(user) -> bool:
@@ -453,6 +491,19 @@ def scope_referrals_received(user, qs: QuerySet) -> QuerySet:
     return qs.filter(to_organisation=user.organisation_id)
 
 
+def scope_referrals(user, qs: QuerySet) -> QuerySet:
+    """Referrals the user may open: those addressed to their organisation, and those of cases in
+    their scope (the sending team)."""
+    from cases.models import Case
+
+    condition = Q(pk__in=[])
+    if has_perm(user, Perm.REFERRALS_RESPOND):
+        condition |= Q(to_organisation=user.organisation_id)
+    if has_perm(user, Perm.CASES_VIEW):
+        condition |= Q(case__in=scope_cases(user, Case.objects.all()).values("pk"))
+    return qs.filter(condition)
+
+
 def can_respond_to_referral(user, referral) -> bool:
     return has_perm(user, Perm.REFERRALS_RESPOND) and referral.to_organisation_id == user.organisation_id
 
@@ -518,6 +569,64 @@ def can_enrol_case(user, case) -> bool:
 
 def can_answer_subject_requests(user, person) -> bool:
     return has_perm(user, Perm.DATA_SUBJECT_REQUESTS) and in_region_scope(user, person.scope_region_code)
+
+
+# --- Assistance and budget (issue 6) ----------------------------------------------------------
+# Budget lines, programmes, runs, entitlements and ledger entries carry the owner organisation's
+# region (``scope_region_code``). Aggregates (BUDGET_VIEW) reach the Kemensos analyst; rows per
+# person (ASSISTANCE_VIEW) only the Dinsos team and the finance officer. No case notes anywhere.
+
+
+def scope_budget_lines(user, qs: QuerySet) -> QuerySet:
+    if not has_perm(user, Perm.BUDGET_VIEW):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "scope_region_code"))
+
+
+def scope_assistance_programmes(user, qs: QuerySet) -> QuerySet:
+    if not has_perm(user, Perm.BUDGET_VIEW):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "scope_region_code"))
+
+
+def scope_entitlement_runs(user, qs: QuerySet) -> QuerySet:
+    """Runs, entitlements and ledger entries: case codes and amounts per person."""
+    if not has_perm(user, Perm.ASSISTANCE_VIEW):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "scope_region_code"))
+
+
+scope_entitlements = scope_entitlement_runs
+scope_ledger_entries = scope_entitlement_runs
+
+
+def can_manage_budget_line(user, budget_line) -> bool:
+    return has_perm(user, Perm.BUDGET_MANAGE) and in_region_scope(user, budget_line.scope_region_code)
+
+
+def can_create_budget_line_in(user, region_code: str | None) -> bool:
+    return has_perm(user, Perm.BUDGET_MANAGE) and in_region_scope(user, region_code)
+
+
+def can_manage_assistance_programme(user, programme) -> bool:
+    return has_perm(user, Perm.ASSISTANCE_MANAGE) and in_region_scope(user, programme.scope_region_code)
+
+
+def can_propose_entitlements(user, programme) -> bool:
+    return has_perm(user, Perm.ENTITLEMENT_PROPOSE) and in_region_scope(user, programme.scope_region_code)
+
+
+def can_approve_run(user, run) -> bool:
+    """The head of Dinsos of the region, and never whoever proposed the run (four eyes)."""
+    return (
+        has_perm(user, Perm.ENTITLEMENT_APPROVE)
+        and in_region_scope(user, run.scope_region_code)
+        and run.proposed_by_id != user.pk
+    )
+
+
+def can_disburse(user, entitlement) -> bool:
+    return has_perm(user, Perm.DISBURSE) and in_region_scope(user, entitlement.scope_region_code)
 
 
 # --- Fetching one object ------------------------------------------------------------------

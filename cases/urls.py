@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -19,4 +19,6 @@ urlpatterns = [
     path("<int:pk>/bimbingan-lanjut/jadwal/", views.followups_schedule, name="followups_schedule"),
     path("bimbingan-lanjut/<int:pk>/", views.followup_record, name="followup_record"),
     path("bimbingan-lanjut/terlambat/", views.followups_overdue, name="followups_overdue"),
+    # Referrals and transfers (cases/referral_urls.py), same namespace.
+    path("", include("cases.referral_urls")),
 ]

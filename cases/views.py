@@ -41,6 +41,7 @@ from .forms import (
 )
 from .models import Assessment, Case, CaseStatus, ClosingReason, FollowUp, Service, ServiceKind, Stage
 from .narrative import unseal_text
+from .referrals import referrals_for_case
 
 # --- Fetching through the policy ------------------------------------------------------------------
 
@@ -185,6 +186,7 @@ def case_detail(request, pk: int):
         "required_referral_label": ServiceKind(case.required_referral_kind).label
         if case.required_referral_kind
         else "",
+        "referrals": referrals_for_case(case),
         "reassign_form": ReassignForm(case=case),
         "schedule_form": FollowUpScheduleForm(initial={"start": case.closed_on or today}),
     }

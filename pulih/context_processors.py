@@ -14,6 +14,7 @@ NAV = [
     ("census", "census:round_list", _("Pendataan")),
     ("alerts", "people:alert_list", _("Peringatan")),
     ("cases", "cases:caseload", _("Kasus")),
+    ("referrals", "cases:referral_inbox", _("Rujukan")),
     ("monitoring", "monitoring:list", _("Pemantauan")),
     ("grievances", "grievances:list", _("Pengaduan")),
     ("regions", "regions:index", _("Wilayah")),

@@ -20,6 +20,7 @@ from tests.matrix import imports as imports_matrix
 from tests.matrix import monitoring as monitoring_matrix
 from tests.matrix import people as people_matrix
 from tests.matrix import programmes as programmes_matrix
+from tests.matrix import referrals as referrals_matrix
 from tests.matrix import repatriation as repatriation_matrix
 from tests.matrix import sites as sites_matrix
 from tests.matrix import training as training_matrix
@@ -34,6 +35,7 @@ AREA_MATRICES = (
     monitoring_matrix,
     grievances_matrix,
     cases_matrix,
+    referrals_matrix,
     repatriation_matrix,
     training_matrix,
 )
