@@ -543,6 +543,14 @@ def can_manage_trip(user, trip) -> bool:
     return has_perm(user, Perm.REPATRIATION_MANAGE) and in_region_scope(user, trip.scope_region_code)
 
 
+def scope_handovers(user, qs: QuerySet) -> QuerySet:
+    """Handovers addressed to the user's organisation, and those of trips in the user's region
+    (the sending team)."""
+    if not (has_perm(user, Perm.CASES_VIEW) or has_perm(user, Perm.REFERRALS_RESPOND)):
+        return qs.none()
+    return qs.filter(Q(receiving_organisation=user.organisation_id) | region_scope_q(user, "trip__scope_region_code"))
+
+
 def can_acknowledge_handover(user, handover) -> bool:
     return has_perm(user, Perm.REFERRALS_RESPOND) and handover.receiving_organisation_id == user.organisation_id
 

@@ -172,9 +172,12 @@ def seed_users(orgs: dict[str, Organisation]) -> list[DemoLogin]:
 def load_scenario() -> list[DemoLogin]:
     from demo.programmes import seed_programmes
     from demo.registry import seed_registry
+    from demo.repatriation import seed_repatriation
 
     orgs = seed_organisations()
     created = seed_users(orgs)
     seed_registry(orgs)
     seed_programmes(orgs)
+    # Repatriation first: it opens the repatriation cases; later seeds reuse open cases.
+    seed_repatriation(orgs)
     return created

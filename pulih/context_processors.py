@@ -15,6 +15,7 @@ NAV = [
     ("alerts", "people:alert_list", _("Peringatan")),
     ("cases", "cases:caseload", _("Kasus")),
     ("referrals", "cases:referral_inbox", _("Rujukan")),
+    ("repatriation", "repatriation:trip_list", _("Pemulangan")),
     ("monitoring", "monitoring:list", _("Pemantauan")),
     ("grievances", "grievances:list", _("Pengaduan")),
     ("regions", "regions:index", _("Wilayah")),
