@@ -79,6 +79,11 @@ class Perm(StrEnum):
     ENTITLEMENT_APPROVE = "entitlements.approve"
     # The finance officer: pays, prints receipts, records reversals; sees the payee's name.
     DISBURSE = "entitlements.disburse"
+    # --- Dashboards and reports (issue 7; grants and scope functions in their section below) ---
+    # Aggregate figures by role and scope; small counts are suppressed outside the owning team.
+    DASHBOARD_VIEW = "reports.dashboard"
+    # Generate, sign off and send the monthly progress report for the level above: the head of Dinsos.
+    REPORTS_SIGN = "reports.sign"
 
 
 _EVERYONE = {Perm.REGIONS_VIEW, Perm.ORGANISATIONS_VIEW}
@@ -156,6 +161,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # Who saw or changed what; reads the audit log, not case files.
     Role.AUDITOR: frozenset(_EVERYONE | {Perm.AUDIT_VIEW}),
 }
+
+# --- Dashboards and reports (issue 7) ----------------------------------------------------------
+# The head of Dinsos (own region and programmes), the province officer (its kabupaten/kota) and the
+# Kemensos analyst (national, aggregates only) read the dashboards; the head of Dinsos signs reports.
+_REPORT_GRANTS: dict[str, frozenset[Perm]] = {
+    Role.KEMENSOS_ANALYST: frozenset({Perm.DASHBOARD_VIEW}),
+    Role.PROVINCE_OFFICER: frozenset({Perm.DASHBOARD_VIEW}),
+    Role.HEAD_OF_DINSOS: frozenset({Perm.DASHBOARD_VIEW, Perm.REPORTS_SIGN}),
+}
+for _role, _granted in _REPORT_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
+del _role, _granted
+# --- end of dashboards and reports grants ------------------------------------------------------
 
 # Roles that must use TOTP: those who can see identities, and those who can grant access
 # (administrators) or read who looked at whom (auditors).
@@ -575,6 +593,12 @@ def can_enrol_case(user, case) -> bool:
     return has_perm(user, Perm.TRAINING_MANAGE) and in_region_scope(user, case.scope_region_code)
 
 
+def scope_subject_requests(user, qs: QuerySet) -> QuerySet:
+    if not has_perm(user, Perm.DATA_SUBJECT_REQUESTS):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "person__scope_region_code"))
+
+
 def can_answer_subject_requests(user, person) -> bool:
     return has_perm(user, Perm.DATA_SUBJECT_REQUESTS) and in_region_scope(user, person.scope_region_code)
 
@@ -637,6 +661,55 @@ def can_disburse(user, entitlement) -> bool:
     return has_perm(user, Perm.DISBURSE) and in_region_scope(user, entitlement.scope_region_code)
 
 
+# --- Dashboards and reports (issue 7) ----------------------------------------------------------
+# Figures are counts computed in the database (GROUP BY), never person records. The Kemensos analyst
+# reads them nationwide although it may not open a single person's record; the region scope still
+# applies to everyone else. Outside the owning team (the Dinsos of a kabupaten/kota and below), small
+# counts are suppressed (reports.disclosure).
+
+
+def report_region_q(user, field: str) -> Q:
+    """Rows whose region code ``field`` lies in the user's scope, for aggregate figures only.
+    Nothing for a role without the dashboard."""
+    if not has_perm(user, Perm.DASHBOARD_VIEW):
+        return Q(pk__in=[])
+    return region_scope_q(user, field)
+
+
+def scope_report_figures(user, qs: QuerySet, field: str) -> QuerySet:
+    return qs.filter(report_region_q(user, field))
+
+
+def sees_small_numbers(user) -> bool:
+    """The owning team: may read its own counts of 1-4 people unsuppressed. That is a Dinsos
+    working with person records of one kabupaten/kota (or a narrower region); the province
+    officer and the Kemensos analyst get the suppressed figures ("<5"), like any publication."""
+    return has_perm(user, Perm.PEOPLE_VIEW) and user.region_id is not None and len(user.region_id) >= 5
+
+
+def scope_monthly_reports(user, qs: QuerySet) -> QuerySet:
+    """The owning team sees its reports in every state; the levels above (province, Kemensos)
+    see the reports sent up to them, inside their region scope."""
+    if not has_perm(user, Perm.DASHBOARD_VIEW):
+        return qs.none()
+    qs = qs.filter(region_scope_q(user, "scope_region_code"))
+    if has_perm(user, Perm.REPORTS_SIGN):
+        return qs
+    return qs.filter(status="sent")
+
+
+def can_generate_report_for(user, region_code: str | None) -> bool:
+    return has_perm(user, Perm.REPORTS_SIGN) and region_code is not None and in_region_scope(user, region_code)
+
+
+def can_sign_report(user, report) -> bool:
+    """The head of Dinsos of the report's region signs it off (and then sends it up)."""
+    return has_perm(user, Perm.REPORTS_SIGN) and in_region_scope(user, report.scope_region_code)
+
+
+# --- end of dashboards and reports ----------------------------------------------------------------
+
+
 # --- Fetching one object ------------------------------------------------------------------
 
 
@@ -684,4 +757,6 @@ def visible_sections(user) -> set[str]:
         sections.add("referrals")
     if has_perm(user, Perm.TRAINING_VIEW):
         sections.add("training")
+    if has_perm(user, Perm.DATA_SUBJECT_REQUESTS):
+        sections.add("subject_requests")
     return sections

@@ -193,3 +193,67 @@ class SafeguardingAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.person_id}"
+
+
+class SubjectRequestKind(models.TextChoices):
+    """The data subject's rights under UU PDP: see (and get a copy of), correct, and delete."""
+
+    ACCESS = "access", _("Melihat/meminta salinan data")
+    CORRECTION = "correction", _("Memperbaiki data")
+    DELETION = "deletion", _("Menghapus data")
+
+
+class SubjectRequestChannel(models.TextChoices):
+    IN_PERSON = "in_person", _("Datang langsung")
+    CASE_WORKER = "case_worker", _("Melalui pekerja sosial")
+    LETTER = "letter", _("Surat")
+    PHONE = "phone", _("Telepon/WhatsApp")
+    EMAIL = "email", _("Surel")
+    PROXY = "proxy", _("Melalui wali/kuasa")
+    OTHER = "other", _("Lainnya")
+
+
+class SubjectRequestStatus(models.TextChoices):
+    OPEN = "open", _("Belum dijawab")
+    ANSWERED = "answered", _("Dijawab")
+    # A refusal with its reason is an answer too (e.g. deletion under a legal hold).
+    REFUSED = "refused", _("Ditolak dengan alasan")
+
+
+class SubjectRequest(models.Model):
+    """A person's request to see, correct or delete their data, answered within 3×24 hours
+    (UU PDP Pasal 32). Notes must not carry identity: they are blanked at anonymisation."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="subject_requests")
+    kind = models.CharField(_("jenis permintaan"), max_length=10, choices=SubjectRequestKind.choices)
+    channel = models.CharField(_("saluran"), max_length=12, choices=SubjectRequestChannel.choices)
+    received_at = models.DateTimeField(_("diterima"))
+    due_at = models.DateTimeField(_("batas jawaban"), db_index=True)
+    note = models.CharField(_("catatan permintaan"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=SubjectRequestStatus.choices,
+        default=SubjectRequestStatus.OPEN,
+        db_index=True,
+    )
+    answered_at = models.DateTimeField(_("dijawab"), null=True, blank=True)
+    answer_note = models.CharField(_("jawaban"), max_length=1000, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("permintaan subjek data")
+        verbose_name_plural = _("permintaan subjek data")
+        indexes = [models.Index(fields=["status", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind}"
+
+    def audit_label(self) -> str:
+        # The case code and the kind of request, never a name.
+        return f"{self.person.case_code} · {self.get_kind_display()}"

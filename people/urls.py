@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import subject_views, views
 
 
 class CaseCodeConverter:
@@ -31,4 +31,11 @@ urlpatterns = [
     path("<case_code:case_code>/ubah/", views.person_edit_attributes, name="edit_attributes"),
     path("<case_code:case_code>/persetujuan/", views.consent_add, name="consent_add"),
     path("<case_code:case_code>/persetujuan/tarik/", views.consent_withdraw, name="consent_withdraw"),
+    # Data subject requests (UU PDP Pasal 32): see, correct, delete.
+    path("permintaan-data/", subject_views.subject_requests, name="subject_requests"),
+    path("permintaan-data/<int:pk>/", subject_views.subject_request, name="subject_request"),
+    path("permintaan-data/<int:pk>/jawab/", subject_views.subject_request_answer, name="subject_request_answer"),
+    path("<case_code:case_code>/permintaan-data/baru/", subject_views.subject_request_new, name="subject_request_new"),
+    path("<case_code:case_code>/permintaan-data/ekspor/", subject_views.subject_export, name="subject_export"),
+    path("<case_code:case_code>/permintaan-data/<int:pk>/hapus/", subject_views.subject_delete, name="subject_delete"),
 ]

@@ -17,6 +17,7 @@ NAV = [
     ("referrals", "cases:referral_inbox", _("Rujukan")),
     ("repatriation", "repatriation:trip_list", _("Pemulangan")),
     ("monitoring", "monitoring:list", _("Pemantauan")),
+    ("subject_requests", "people:subject_requests", _("Permintaan data")),
     ("grievances", "grievances:list", _("Pengaduan")),
     ("regions", "regions:index", _("Wilayah")),
     ("organisations", "organisations:list", _("Organisasi")),

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "cases",
     "repatriation",
     "training",
+    "matching",
+    "assistance",
     "demo",
 ]
 
@@ -166,6 +168,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 PAGE_SIZE = 25
 # Follow-up visits (bimbingan lanjut) after repatriation or closure, in months.
+# End of retention (UU PDP Pasal 43–45): days after a person's last case closed (or after registration,
+# without a case) before `manage.py anonymise_expired` removes the identity and keeps the statistics.
+PULIH_RETENTION_DAYS = env_int("PULIH_RETENTION_DAYS", 5 * 365)
 PULIH_FOLLOW_UP_MONTHS = [int(m) for m in env_list("PULIH_FOLLOW_UP_MONTHS", ["1", "3", "6", "12"])]
 
 LOGGING = {

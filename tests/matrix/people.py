@@ -16,6 +16,8 @@ VIEWERS = frozenset(
 REGISTRARS = frozenset({Role.HEAD_OF_DINSOS, Role.CASE_WORKER, Role.REGISTRAR})
 # ALERTS_VIEW: the supervisors.
 SUPERVISORS = frozenset({Role.PROVINCE_OFFICER, Role.HEAD_OF_DINSOS})
+# DATA_SUBJECT_REQUESTS: only the head of Dinsos answers requests to see, correct or delete data.
+SUBJECT_REQUESTS = frozenset({Role.HEAD_OF_DINSOS})
 
 ENTRIES: dict = {
     "people:list": (None, "get", VIEWERS, {}),
@@ -30,13 +32,44 @@ ENTRIES: dict = {
     "people:consent_withdraw": ("person", "post", REGISTRARS, {}),
     "people:alert_list": (None, "get", SUPERVISORS, {}),
     "people:alert_acknowledge": ("alert", "post", SUPERVISORS, {}),
+    "people:subject_requests": (None, "get", SUBJECT_REQUESTS, {}),
+    "people:subject_request": ("subject_request", "get", SUBJECT_REQUESTS, {}),
+    "people:subject_request_answer": (
+        "subject_request",
+        "post",
+        SUBJECT_REQUESTS,
+        {"status": "answered", "note": "Salinan data diserahkan langsung."},
+    ),
+    "people:subject_request_new": ("person", "get", SUBJECT_REQUESTS, {}),
+    "people:subject_export": ("person", "post", SUBJECT_REQUESTS, {}),
+    "people:subject_delete": ("subject_deletion", "post", SUBJECT_REQUESTS, {}),
 }
 
 
 def build_targets(*, users, orgs, site, person, census_round) -> dict:
-    from people.models import AlertKind, SafeguardingAlert
+    from django.utils import timezone
+
+    from people.models import AlertKind, SafeguardingAlert, SubjectRequest
+    from people.subject_requests import due_at
 
     alert = SafeguardingAlert.objects.create(
         person=person, kind=AlertKind.CHILD, reason="uji", scope_region_code=person.scope_region_code
     )
-    return {"person": {"case_code": person.case_code}, "alert": {"pk": alert.pk}}
+    now = timezone.now()
+    access, deletion = (
+        SubjectRequest.objects.create(
+            person=person,
+            kind=kind,
+            channel="in_person",
+            received_at=now,
+            due_at=due_at(now),
+            created_by=users[Role.HEAD_OF_DINSOS],
+        )
+        for kind in ("access", "deletion")
+    )
+    return {
+        "person": {"case_code": person.case_code},
+        "alert": {"pk": alert.pk},
+        "subject_request": {"pk": access.pk},
+        "subject_deletion": {"case_code": person.case_code, "pk": deletion.pk},
+    }
