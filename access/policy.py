@@ -583,6 +583,18 @@ def scope_courses(user, qs: QuerySet) -> QuerySet:
     return qs.none()
 
 
+def can_view_courses(user) -> bool:
+    """The casework roles, and a provider's partner staff (``scope_courses`` gives them their own)."""
+    return has_perm(user, Perm.TRAINING_VIEW) or has_perm(user, Perm.REFERRALS_RESPOND)
+
+
+def scope_enrolments(user, qs: QuerySet) -> QuerySet:
+    """An enrolment is found wherever its course is visible (actions then check the policy)."""
+    from training.models import Course
+
+    return qs.filter(course__in=scope_courses(user, Course.objects.all()).values("pk"))
+
+
 def can_manage_course(user, course) -> bool:
     return has_perm(user, Perm.TRAINING_MANAGE) and (
         in_region_scope(user, course.scope_region_code) or user.organisation_id == course.provider_id
@@ -755,7 +767,7 @@ def visible_sections(user) -> set[str]:
         sections.update({"cases", "repatriation"})
     if has_perm(user, Perm.REFERRALS_RESPOND):
         sections.add("referrals")
-    if has_perm(user, Perm.TRAINING_VIEW):
+    if can_view_courses(user):
         sections.add("training")
     if has_perm(user, Perm.DATA_SUBJECT_REQUESTS):
         sections.add("subject_requests")

@@ -173,6 +173,7 @@ def load_scenario() -> list[DemoLogin]:
     from demo.programmes import seed_programmes
     from demo.registry import seed_registry
     from demo.repatriation import seed_repatriation
+    from demo.training import seed_training
 
     orgs = seed_organisations()
     created = seed_users(orgs)
@@ -180,4 +181,5 @@ def load_scenario() -> list[DemoLogin]:
     seed_programmes(orgs)
     # Repatriation first: it opens the repatriation cases; later seeds reuse open cases.
     seed_repatriation(orgs)
+    seed_training(orgs)
     return created

@@ -16,6 +16,7 @@ NAV = [
     ("cases", "cases:caseload", _("Kasus")),
     ("referrals", "cases:referral_inbox", _("Rujukan")),
     ("repatriation", "repatriation:trip_list", _("Pemulangan")),
+    ("training", "training:course_list", _("Pelatihan")),
     ("monitoring", "monitoring:list", _("Pemantauan")),
     ("subject_requests", "people:subject_requests", _("Permintaan data")),
     ("grievances", "grievances:list", _("Pengaduan")),

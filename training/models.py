@@ -30,6 +30,9 @@ class Course(models.Model):
     capacity = models.PositiveSmallIntegerField(_("kuota"), default=60)
     place = models.CharField(_("tempat"), max_length=200)
     toolkit = models.CharField(_("paket alat usaha"), max_length=200, blank=True)
+    # Sessions held so far, recorded with the attendance grid; each participant's total follows it.
+    sessions_total = models.PositiveSmallIntegerField(_("jumlah pertemuan"), default=0)
+    # The provider's region: who manages the course (policy.can_manage_course).
     scope_region_code = models.CharField(max_length=13, db_index=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
@@ -38,6 +41,14 @@ class Course(models.Model):
         ordering = ["-starts_on", "name"]
         verbose_name = _("pelatihan")
         verbose_name_plural = _("pelatihan")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(capacity__gte=1, capacity__lte=500), name="course_capacity_1_500"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")), name="course_ends_after_start"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -51,9 +62,31 @@ class EnrolmentStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Dibatalkan")
 
 
+# Statuses that hold the case in the course: a second enrolment of the same case is refused.
+ACTIVE_STATUSES = (EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITING, EnrolmentStatus.COMPLETED)
+
+
+class LeaveReason(models.TextChoices):
+    """Why a participant left (dropped) or was taken off the list (withdrawn). A choice, not free
+    text: the reason is shown in lists and case history, so it must never carry a diagnosis or a name."""
+
+    WENT_HOME = "went_home", _("Pulang ke daerah asal")
+    WORK = "work", _("Mendapat pekerjaan")
+    HEALTH = "health", _("Alasan kesehatan")
+    FAMILY = "family", _("Alasan keluarga")
+    ABSENT = "absent", _("Tidak hadir berturut-turut")
+    OTHER_COURSE = "other_course", _("Pindah ke pelatihan lain")
+    DECLINED = "declined", _("Tidak bersedia melanjutkan")
+    OTHER = "other", _("Lainnya")
+
+
 class Enrolment(models.Model):
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrolments")
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="enrolments")
+    # The case plan's training service this enrolment carries out (in progress, then completed).
+    service = models.ForeignKey(
+        "cases.Service", on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolments"
+    )
     status = models.CharField(_("status"), max_length=10, choices=EnrolmentStatus.choices, db_index=True)
     # Position on the waiting list (first come, first served); null once enrolled.
     waiting_position = models.PositiveIntegerField(null=True, blank=True)
@@ -63,13 +96,37 @@ class Enrolment(models.Model):
     toolkit_handed_on = models.DateField(_("alat usaha diserahkan"), null=True, blank=True)
     sessions_attended = models.PositiveSmallIntegerField(_("hadir (pertemuan)"), default=0)
     sessions_total = models.PositiveSmallIntegerField(_("jumlah pertemuan"), default=0)
+    # Dropped or withdrawn: when and why (a choice, see LeaveReason).
+    left_on = models.DateField(_("tanggal keluar"), null=True, blank=True)
+    leave_reason = models.CharField(_("alasan"), max_length=12, choices=LeaveReason.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
 
     class Meta:
         ordering = ["course", "status", "waiting_position", "id"]
-        constraints = [models.UniqueConstraint(fields=["course", "case"], name="one_enrolment_per_course")]
+        constraints = [
+            # A dropped or withdrawn enrolment stays as history; the case may be enrolled again.
+            models.UniqueConstraint(
+                fields=["course", "case"],
+                condition=models.Q(status__in=["enrolled", "waiting", "completed"]),
+                name="one_active_enrolment_per_course",
+            ),
+            models.UniqueConstraint(
+                fields=["course", "waiting_position"],
+                condition=models.Q(waiting_position__isnull=False),
+                name="one_waiting_position_per_course",
+            ),
+            models.UniqueConstraint(
+                fields=["course", "certificate_number"],
+                condition=~models.Q(certificate_number=""),
+                name="certificate_number_unique_in_course",
+            ),
+        ]
         indexes = [models.Index(fields=["course", "status"])]
 
     def __str__(self) -> str:
         return f"{self.course_id}:{self.case_id}"
+
+    def audit_label(self) -> str:
+        # The case number (case code + counter), never a name.
+        return f"{self.case.number} — {self.course.name}"[:200]
