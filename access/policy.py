@@ -384,6 +384,19 @@ def scope_census_rounds(user, qs: QuerySet) -> QuerySet:
     return qs.filter(region_scope_q(user, "site__region__code"))
 
 
+def scope_census_imports(user, qs: QuerySet) -> QuerySet:
+    """Import batches of census rounds inside the user's region scope."""
+    if not has_perm(user, Perm.CENSUS_VIEW):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "round__site__region__code"))
+
+
+def scope_census_import_rows(user, qs: QuerySet) -> QuerySet:
+    if not has_perm(user, Perm.CENSUS_VIEW):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "batch__round__site__region__code"))
+
+
 def can_manage_census(user, site) -> bool:
     return has_perm(user, Perm.CENSUS_MANAGE) and in_region_scope(user, site.region_id)
 

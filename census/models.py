@@ -105,12 +105,18 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     applied_at = models.DateTimeField(null=True, blank=True)
+    # What applying did, for the page after it: {"new": 12, "existing": 3, "added": 15, "already": 0}.
+    result = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.status})"
+
+    def audit_label(self) -> str:
+        # The file name is typed by the user and could name a person: never in the audit log.
+        return f"impor #{self.pk}"
 
     @property
     def progress_percent(self) -> int:
@@ -129,6 +135,12 @@ class Resolution(models.TextChoices):
     DIFFERENT = "different", _("Orang yang berbeda")
 
 
+class DuplicateReason(models.TextChoices):
+    NIK = "nik", _("NIK sama")
+    NAME_DOB = "name_dob", _("Nama dan tanggal lahir sama")
+    CASE_CODE = "case_code", _("Kode kasus diisi")
+
+
 class ImportRow(models.Model):
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
     row_number = models.PositiveIntegerField()
@@ -140,13 +152,24 @@ class ImportRow(models.Model):
         "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     duplicate_of_row = models.PositiveIntegerField(null=True, blank=True)
-    duplicate_reason = models.CharField(max_length=120, blank=True)
+    duplicate_reason = models.CharField(max_length=120, blank=True, choices=DuplicateReason.choices)
     resolution = models.CharField(max_length=9, choices=Resolution.choices, default=Resolution.PENDING, blank=True)
+    # Blind indexes of the row (as on Person) for finding duplicates within the file, chunk by chunk.
+    nik_hash = models.CharField(max_length=40, blank=True)
+    name_dob_hash = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["batch", "row_number"]
         constraints = [models.UniqueConstraint(fields=["batch", "row_number"], name="import_row_unique")]
-        indexes = [models.Index(fields=["batch", "status"])]
+        indexes = [
+            models.Index(fields=["batch", "status"]),
+            models.Index(fields=["batch", "nik_hash"]),
+            models.Index(fields=["batch", "name_dob_hash"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.batch_id}#{self.row_number}"
+
+    @property
+    def needs_decision(self) -> bool:
+        return bool(self.duplicate_of_id or self.duplicate_of_row) and self.resolution == Resolution.PENDING

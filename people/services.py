@@ -207,23 +207,11 @@ def build_person(
 
 
 def raise_safeguarding_alerts(person: Person, *, actor) -> list[SafeguardingAlert]:
-    wanted = []
-    if person.is_child:
-        wanted.append((AlertKind.CHILD, _("Berusia di bawah 18 tahun: rujuk ke perlindungan anak.")))
-    if person.trafficking_flag:
-        wanted.append(
-            (AlertKind.TRAFFICKING, _("Indikator TPPO dicentang: %(n)s.") % {"n": len(person.trafficking_indicators)})
-        )
+    """Raise the alerts the person's flags call for, unless one of that kind is still open."""
     open_kinds = set(
         SafeguardingAlert.objects.filter(person=person, acknowledged_at__isnull=True).values_list("kind", flat=True)
     )
-    created = [
-        SafeguardingAlert(
-            person=person, kind=kind, reason=reason, raised_by=actor, scope_region_code=person.scope_region_code
-        )
-        for kind, reason in wanted
-        if kind not in open_kinds
-    ]
+    created = [alert for alert in new_person_alerts(person, actor=actor) if alert.kind not in open_kinds]
     return SafeguardingAlert.objects.bulk_create(created)
 
 
@@ -245,29 +233,7 @@ def person_register(
 
 
 def _initial_consent(person: Person, attrs: PersonAttributes, *, actor, on: dt.date) -> None:
-    records = [
-        ConsentRecord(
-            person=person,
-            kind=ConsentKind.PROCESSING,
-            legal_basis=person.legal_basis,
-            given=True if person.legal_basis == LegalBasis.CONSENT else None,
-            recorded_on=on,
-            recorded_by=actor,
-            by_guardian=person.is_child,
-        )
-    ]
-    if attrs.share_consent is not None:
-        records.append(
-            ConsentRecord(
-                person=person,
-                kind=ConsentKind.SHARE_WITH_PARTNERS,
-                given=attrs.share_consent,
-                recorded_on=on,
-                recorded_by=actor,
-                by_guardian=person.is_child,
-            )
-        )
-    ConsentRecord.objects.bulk_create(records)
+    ConsentRecord.objects.bulk_create(initial_consent_records(person, attrs, actor=actor, on=on))
 
 
 @transaction.atomic
@@ -480,8 +446,8 @@ def initial_consent_records(person: Person, attrs: PersonAttributes, *, actor, o
 
 
 def new_person_alerts(person: Person, *, actor) -> list[SafeguardingAlert]:
-    """The child/trafficking alerts for a newly registered person (unsaved; a new person has no
-    open alert yet, so nothing needs checking against the database)."""
+    """The child/trafficking alerts the person's flags call for (unsaved). A newly registered
+    person has no open alert yet, so the bulk import uses this without checking the database."""
     wanted = []
     if person.is_child:
         wanted.append((AlertKind.CHILD, _("Berusia di bawah 18 tahun: rujuk ke perlindungan anak.")))

@@ -304,3 +304,21 @@ def test_reindex_follows_a_new_index_key(users, site_kd, settings):
     person.refresh_from_db()
     assert person.nik_hash == blind_index("nik", NIK_KUPANG_1990)
     assert NameToken.objects.filter(person=person, token_hash=blind_index("name", "rahayu")).exists()
+
+
+def test_reencrypt_also_rotates_pending_census_import_files(users, site_kd, make_round, settings):
+    from census.imports import read_upload, stored_rows
+    from census.models import ImportBatch
+
+    csv = "Nama lengkap;Tanggal lahir\nSri Rahayu;17-08-1990\nMaria Ndun;01-02-1988\n".encode()
+    stored, count = read_upload(csv)
+    batch = ImportBatch.objects.create(
+        round=make_round(), filename="uji.csv", file_ciphertext=stored, created_by=users[Role.REGISTRAR]
+    )
+    old_key = settings.PULIH_FIELD_KEYS[0]
+    settings.PULIH_FIELD_KEYS = ["kunci-baru-untuk-uji-impor", old_key]
+    call_command("reencrypt", stdout=io.StringIO())
+    settings.PULIH_FIELD_KEYS = ["kunci-baru-untuk-uji-impor"]  # the old key is gone
+    batch.refresh_from_db()
+    rows = list(stored_rows(bytes(batch.file_ciphertext), 0, count))
+    assert [values["nama_lengkap"] for _number, values in rows] == ["Sri Rahayu", "Maria Ndun"]

@@ -40,7 +40,9 @@ class Command(BaseCommand):
                     if isinstance(value, memoryview):
                         value = bytes(value)
                     if isinstance(value, bytes):
-                        setattr(row, field_name, cipher.rotate(value))
+                        # An import file is stored as several tokens, one per line (census/imports.py).
+                        tokens = [cipher.rotate(token) for token in value.split(b"\n") if token]
+                        setattr(row, field_name, b"\n".join(tokens))
                     else:
                         setattr(row, field_name, cipher.rotate(value.encode("ascii")).decode("ascii"))
                 with transaction.atomic():
