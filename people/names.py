@@ -11,6 +11,7 @@ punctuation and titles/honorifics.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -34,8 +35,16 @@ ABBREVIATIONS = {
     "mohamad": "muhamad",
     "mukhamad": "muhamad",
     "mokhamad": "muhamad",
+    "mokh": "muhamad",
+    "muhd": "muhamad",
+    "akhmad": "ahmad",
+    "abd": "abdul",
     "nurul": "nurul",
 }
+
+# "binti"/"bin" (daughter/son of) introduce the father's name: part of how a person is
+# written down, not of the person's own name, so the matching engine compares it apart.
+PATRONYMIC_MARKERS = frozenset({"binti", "bin", "bt", "bte"})
 
 # Old → new spelling, longest first so "dj" is handled before "j".
 _SPELLING = [("oe", "u"), ("dj", "j"), ("tj", "c"), ("sj", "sy"), ("nj", "ny"), ("ch", "kh"), ("j", "y")]
@@ -50,6 +59,7 @@ def fold_ascii(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@functools.lru_cache(maxsize=100_000)  # a pure function over a small vocabulary: matching calls it millions of times
 def canonical_token(token: str) -> str:
     t = token
     for old, new in _SPELLING:
@@ -70,6 +80,16 @@ def name_tokens(name: str) -> list[str]:
             continue
         tokens.append(canonical_token(raw))
     return [t for t in tokens if len(t) >= 2]
+
+
+def given_name_tokens(name: str) -> tuple[list[str], list[str]]:
+    """The person's own name tokens and the patronymic after "binti"/"bin":
+    "Siti Aminah binti Ahmad" → (["siti", "aminah"], ["ahmad"])."""
+    tokens = name_tokens(name)
+    for i, token in enumerate(tokens):
+        if token in PATRONYMIC_MARKERS and i > 0:
+            return tokens[:i], tokens[i + 1 :]
+    return tokens, []
 
 
 def canonical_name(name: str) -> str:

@@ -310,7 +310,7 @@ def test_reencrypt_also_rotates_pending_census_import_files(users, site_kd, make
     from census.imports import read_upload, stored_rows
     from census.models import ImportBatch
 
-    csv = "Nama lengkap;Tanggal lahir\nSri Rahayu;17-08-1990\nMaria Ndun;01-02-1988\n".encode()
+    csv = b"Nama lengkap;Tanggal lahir\nSri Rahayu;17-08-1990\nMaria Ndun;01-02-1988\n"
     stored, count = read_upload(csv)
     batch = ImportBatch.objects.create(
         round=make_round(), filename="uji.csv", file_ciphertext=stored, created_by=users[Role.REGISTRAR]
