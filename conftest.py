@@ -19,9 +19,22 @@ PASSWORD = "Uji-Sandi-2026!"
 _seq = itertools.count(1)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the region slice once per test database: most tests need it, and each test's own
+    transaction is rolled back afterwards, so the rows stay for the next one."""
+    with django_db_blocker.unblock():
+        load_regions(within=TEST_REGIONS)
+
+
 @pytest.fixture
 def regions(db):
-    load_regions(within=TEST_REGIONS)
+    # A transactional test (browser, concurrency) ends with a flush that empties every table:
+    # load the slice again for the tests after it.
+    from regions.models import Region
+
+    if not Region.objects.filter(code="53.71.01").exists():
+        load_regions(within=TEST_REGIONS)
 
 
 @pytest.fixture
