@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: run test install migrate demo lint format messages check-deploy totp clean
+.PHONY: run test install bench-install migrate demo lint format messages check-deploy totp clean
 
 $(VENV)/.installed: requirements/lock.txt requirements/base.in requirements/dev.in
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +12,10 @@ $(VENV)/.installed: requirements/lock.txt requirements/base.in requirements/dev.
 	touch $@
 
 install: $(VENV)/.installed
+
+# Benchmarks compare with Splink (DuckDB): extra packages, not needed to run Pulih.
+bench-install: install
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/bench.in -c requirements/lock.txt
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

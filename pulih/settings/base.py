@@ -44,8 +44,6 @@ INSTALLED_APPS = [
     "cases",
     "repatriation",
     "training",
-    "matching",
-    "assistance",
     "demo",
 ]
 
