@@ -12,6 +12,9 @@ from accounts.models import Role, User
 from organisations.models import Organisation, OrgKind
 from regions.loader import load_regions
 
+# Browser fixtures (browser, page, phone_page) are defined once, for every test module.
+pytest_plugins = ["tests.browser"]
+
 # Kecamatan and desa of these regions are loaded; all provinces and kabupaten/kota always are.
 TEST_REGIONS = ("53.71", "53.01", "64.02", "35.06")
 PASSWORD = "Uji-Sandi-2026!"

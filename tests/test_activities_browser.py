@@ -13,12 +13,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Role
 from activities.models import ActionStatus, Activity, FollowUpAction
 from conftest import PASSWORD
-from tests.browser import browser, page, phone_page  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page, live_server, user) -> None:  # noqa: F811
+def sign_in(page, live_server, user) -> None:
     page.goto(f"{live_server.url}/akun/masuk/")
     page.get_by_label("Nama pengguna").fill(user.username)
     page.get_by_label("Kata sandi").fill(PASSWORD)
@@ -29,7 +28,7 @@ def sign_in(page, live_server, user) -> None:  # noqa: F811
     page.wait_for_selector("h1:has-text('Selamat datang')")
 
 
-def add_action(page, description: str, owner: str, due: dt.date) -> None:  # noqa: F811
+def add_action(page, description: str, owner: str, due: dt.date) -> None:
     form = page.locator("form[action$='/tindak-lanjut/']")
     if not form.is_visible():
         page.get_by_text("Tambah tindak lanjut", exact=True).first.click()
@@ -42,7 +41,7 @@ def add_action(page, description: str, owner: str, due: dt.date) -> None:  # noq
 
 def test_head_of_dinsos_records_a_meeting_and_sees_an_action_overdue(
     live_server,
-    page,  # noqa: F811
+    page,
     users,
     orgs,
     make_programme,
@@ -92,7 +91,7 @@ def test_head_of_dinsos_records_a_meeting_and_sees_an_action_overdue(
     assert page.get_by_test_id("overdue").count() == 0
 
 
-def test_calendar_on_a_phone_fits_the_screen(live_server, phone_page, users, orgs, make_programme):  # noqa: F811
+def test_calendar_on_a_phone_fits_the_screen(live_server, phone_page, users, orgs, make_programme):
     programme = make_programme()
     Activity.objects.create(
         programme=programme,

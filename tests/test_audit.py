@@ -22,7 +22,8 @@ from accounts.models import Role
 from audit.models import Action, AuditEvent, AuditHead
 from audit.services import audit_record, audit_verify, compute_hash
 
-WIB = ZoneInfo("Asia/Jakarta")
+# The standing auditor works in Kota Kupang: pages show WITA (pulih/timezones.py).
+WIB = ZoneInfo("Asia/Makassar")
 AUDIT_URLS = ("audit:list", "audit:detail", "audit:export")
 NOT_AUDITORS = sorted(set(Role.values) - {Role.AUDITOR})
 
@@ -60,7 +61,7 @@ def _raw(sql: str, params: list) -> None:
 
 
 def _record_at(when: datetime.datetime, action: str = Action.UPDATE, **kwargs) -> AuditEvent:
-    # audit_record stamps UTC, as timezone.now() does; the test names local (WIB) times.
+    # audit_record stamps UTC, as timezone.now() does; the test names the auditor's local (WITA) times.
     with mock.patch("django.utils.timezone.now", return_value=when.astimezone(datetime.UTC)):
         return audit_record(action, **kwargs)
 
@@ -316,7 +317,7 @@ def test_auditor_filters_the_log_by_days_in_local_time(users, auditor, login):
     head = users[Role.HEAD_OF_DINSOS]
     _record_at(datetime.datetime(2026, 3, 1, 10, 0, tzinfo=WIB), actor=head)
     late_evening = _record_at(datetime.datetime(2026, 3, 2, 23, 30, tzinfo=WIB), actor=head)
-    # 00.30 WIB on 3 March is still 2 March in UTC: it belongs to the 3rd for a Kupang office.
+    # 00.30 WITA on 3 March is still 2 March in UTC: it belongs to the 3rd for a Kupang office.
     _record_at(datetime.datetime(2026, 3, 3, 0, 30, tzinfo=WIB), actor=head)
 
     response = login(auditor).get(reverse("audit:list"), {"date_from": "2026-03-02", "date_to": "2026-03-02"})

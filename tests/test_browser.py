@@ -9,7 +9,6 @@ from django_otp.oath import totp
 
 from accounts.models import Role
 from conftest import PASSWORD
-from tests.browser import browser, page, phone_page  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +19,7 @@ def totp_from_manual_key(key_text: str) -> str:
     return f"{totp(base64.b32decode(key)):06d}"
 
 
-def test_sign_in_with_two_factor_switch_language_and_pick_a_region(live_server, page, make_user, orgs):  # noqa: F811
+def test_sign_in_with_two_factor_switch_language_and_pick_a_region(live_server, page, make_user, orgs):
     make_user(Role.HEAD_OF_DINSOS, username="kadis.baru", two_factor=False)
 
     page.goto(f"{live_server.url}/akun/masuk/")
@@ -66,7 +65,7 @@ def test_sign_in_with_two_factor_switch_language_and_pick_a_region(live_server, 
     page.locator(".region-options li[data-code='53.01']").wait_for()
 
 
-def test_phone_layout_has_a_menu_toggle(live_server, phone_page, users):  # noqa: F811
+def test_phone_layout_has_a_menu_toggle(live_server, phone_page, users):
     phone_page.goto(f"{live_server.url}/akun/masuk/")
     phone_page.get_by_label("Nama pengguna").fill("analis")
     phone_page.get_by_label("Kata sandi").fill(PASSWORD)

@@ -35,7 +35,6 @@ from people.models import AlertKind, ConsentKind, ConsentRecord, Education, Pers
 from people.safeguards import TRAFFICKING_INDICATORS
 from people.services import PersonAttributes
 from people.synthetic import generate_residents
-from tests.browser import browser  # noqa: F401  (fixture)
 
 HEADERS = [column.header for column in COLUMNS]
 
@@ -710,7 +709,7 @@ def test_person_row_round_trips_through_the_checker(regions):
 def test_registrar_imports_a_file_in_the_browser(
     monkeypatch,
     live_server,
-    browser,  # noqa: F811
+    browser,
     users,
     site_kd,
     make_round,

@@ -14,7 +14,6 @@ from accounts.models import Role
 from audit.models import Action, AuditEvent
 from grievances import rules, services
 from grievances.models import Category, Channel, FromGroup, Grievance, GrievanceStatus
-from tests.browser import browser, phone_page  # noqa: F401  (fixtures)
 
 LIST = reverse("grievances:list")
 CREATE = reverse("grievances:create")
@@ -511,7 +510,7 @@ def test_a_user_outside_the_handler_organisation_cannot_be_assigned(client, logi
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_on_a_phone_the_complainant_is_revealed_in_place(live_server, phone_page, users, make_grievance):  # noqa: F811
+def test_on_a_phone_the_complainant_is_revealed_in_place(live_server, phone_page, users, make_grievance):
     from django.test import Client
 
     from conftest import login_verified

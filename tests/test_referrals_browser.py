@@ -17,14 +17,13 @@ from cases.models import Case, ReferralKind, ServiceKind
 from conftest import PASSWORD
 from organisations.models import Accreditation
 from people.models import ConsentKind, ConsentRecord
-from tests.browser import browser, page, phone_page  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NAME = "Maria Goreti Bere"
 
 
-def sign_in(page, live_server, user) -> None:  # noqa: F811
+def sign_in(page, live_server, user) -> None:
     page.goto(f"{live_server.url}/akun/masuk/")
     page.get_by_label("Nama pengguna").fill(user.username)
     page.get_by_label("Kata sandi").fill(PASSWORD)
@@ -55,7 +54,7 @@ def consenting_case(make_person, make_case, users):
 
 def test_partner_accepts_a_referral_sees_the_identity_and_nothing_else(
     live_server,
-    page,  # noqa: F811
+    page,
     users,
     orgs,
     consenting_case,
@@ -117,7 +116,7 @@ def test_partner_accepts_a_referral_sees_the_identity_and_nothing_else(
 
 def test_receiving_dinsos_accepts_a_transfer_and_the_case_joins_its_list(
     live_server,
-    page,  # noqa: F811
+    page,
     users,
     orgs,
     make_user,

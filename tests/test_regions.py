@@ -16,7 +16,6 @@ from regions.forms import RegionField
 from regions.loader import load_regions
 from regions.models import Kind, Level, Region
 from regions.search import region_search
-from tests.browser import browser, page  # noqa: F401  (fixtures)
 
 INDEX = reverse("regions:index")
 SEARCH = reverse("regions:search")
@@ -286,7 +285,7 @@ def test_every_standing_role_may_view_regions(client, users, login, regions, rol
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_picker_is_usable_with_keyboard_and_mouse(live_server, page, client, users):  # noqa: F811
+def test_the_picker_is_usable_with_keyboard_and_mouse(live_server, page, client, users):
     login_verified(client, users[Role.CASE_WORKER])
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])

@@ -19,7 +19,6 @@ from regions.models import Region
 from sites import services
 from sites.models import Site, SiteStatus, SiteStatusChange, Wisma
 from sites.owners import WismaOwner, seal_owner, unseal_owner
-from tests.browser import browser, phone_page  # noqa: F401  (fixtures)
 
 OWNER_NAME = "Yohanes Pemilik Ujiwisma"
 OWNER_PHONE = "0812-3456-7890"
@@ -436,7 +435,7 @@ def test_owners_follow_a_key_rotation(settings, wisma):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_on_a_phone_the_owner_is_revealed_in_place(live_server, phone_page, users, site_kd):  # noqa: F811
+def test_on_a_phone_the_owner_is_revealed_in_place(live_server, phone_page, users, site_kd):
     from django.test import Client
 
     from conftest import login_verified
