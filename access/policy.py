@@ -628,6 +628,29 @@ def can_answer_subject_requests(user, person) -> bool:
     return has_perm(user, Perm.DATA_SUBJECT_REQUESTS) and in_region_scope(user, person.scope_region_code)
 
 
+# --- Record linkage (matching) -------------------------------------------------------------
+# A candidate pair is two person records; a user sees (and decides) a pair only when *both*
+# records lie in the user's region scope. A pair across regions shows in neither queue: the
+# other region's record is not the user's to see ("known elsewhere" answers yes/no instead).
+
+
+def scope_match_candidates(user, qs: QuerySet) -> QuerySet:
+    if not has_perm(user, Perm.PEOPLE_VIEW):
+        return qs.none()
+    return qs.filter(region_scope_q(user, "person_a__scope_region_code")).filter(
+        region_scope_q(user, "person_b__scope_region_code")
+    )
+
+
+def can_decide_match(user, candidate) -> bool:
+    """Deciding merges or separates records: the registering roles, for records in their scope."""
+    return (
+        has_perm(user, Perm.PEOPLE_REGISTER)
+        and in_region_scope(user, candidate.person_a.scope_region_code)
+        and in_region_scope(user, candidate.person_b.scope_region_code)
+    )
+
+
 # --- Assistance and budget (issue 6) ----------------------------------------------------------
 # Budget lines, programmes, runs, entitlements and ledger entries carry the owner organisation's
 # region (``scope_region_code``). Aggregates (BUDGET_VIEW) reach the Kemensos analyst; rows per
@@ -699,10 +722,6 @@ def report_region_q(user, field: str) -> Q:
     if not has_perm(user, Perm.DASHBOARD_VIEW):
         return Q(pk__in=[])
     return region_scope_q(user, field)
-
-
-def scope_report_figures(user, qs: QuerySet, field: str) -> QuerySet:
-    return qs.filter(report_region_q(user, field))
 
 
 def sees_small_numbers(user) -> bool:
@@ -784,4 +803,10 @@ def visible_sections(user) -> set[str]:
         sections.add("training")
     if has_perm(user, Perm.DATA_SUBJECT_REQUESTS):
         sections.add("subject_requests")
+    if has_perm(user, Perm.PEOPLE_VIEW):
+        sections.add("matching")
+    if has_perm(user, Perm.BUDGET_VIEW):
+        sections.add("assistance")
+    if has_perm(user, Perm.DASHBOARD_VIEW):
+        sections.add("reports")
     return sections

@@ -170,6 +170,8 @@ def seed_users(orgs: dict[str, Organisation]) -> list[DemoLogin]:
 
 
 def load_scenario() -> list[DemoLogin]:
+    from demo.assistance import seed_assistance
+    from demo.matching import seed_matching
     from demo.programmes import seed_programmes
     from demo.registry import seed_registry
     from demo.repatriation import seed_repatriation
@@ -182,4 +184,9 @@ def load_scenario() -> list[DemoLogin]:
     # Repatriation first: it opens the repatriation cases; later seeds reuse open cases.
     seed_repatriation(orgs)
     seed_training(orgs)
+    # Money last: eligibility reads the pathways and training the seeds above recorded.
+    seed_assistance(orgs)
+    # Planted duplicates (records registered after the payments above, as a later round would)
+    # and the first national matching run, as the nightly job would do.
+    seed_matching(orgs)
     return created

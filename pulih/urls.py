@@ -19,4 +19,7 @@ urlpatterns = [
     path("kasus/", include("cases.urls")),
     path("pemulangan/", include("repatriation.urls")),
     path("pelatihan/", include("training.urls")),
+    path("pencocokan/", include("matching.urls")),
+    path("bantuan/", include("assistance.urls")),
+    path("laporan/", include("reports.urls")),
 ]

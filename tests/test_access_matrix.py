@@ -13,15 +13,18 @@ from accounts.models import Role
 from audit.models import Action
 from audit.services import audit_record
 from tests.matrix import activities as activities_matrix
+from tests.matrix import assistance as assistance_matrix
 from tests.matrix import cases as cases_matrix
 from tests.matrix import census as census_matrix
 from tests.matrix import grievances as grievances_matrix
 from tests.matrix import imports as imports_matrix
+from tests.matrix import matching as matching_matrix
 from tests.matrix import monitoring as monitoring_matrix
 from tests.matrix import people as people_matrix
 from tests.matrix import programmes as programmes_matrix
 from tests.matrix import referrals as referrals_matrix
 from tests.matrix import repatriation as repatriation_matrix
+from tests.matrix import reports as reports_matrix
 from tests.matrix import sites as sites_matrix
 from tests.matrix import training as training_matrix
 
@@ -38,6 +41,9 @@ AREA_MATRICES = (
     referrals_matrix,
     repatriation_matrix,
     training_matrix,
+    matching_matrix,
+    assistance_matrix,
+    reports_matrix,
 )
 
 ALL = frozenset(Role.values)

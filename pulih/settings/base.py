@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "cases",
     "repatriation",
     "training",
+    "matching",
+    "assistance",
+    "reports",
     "demo",
 ]
 
