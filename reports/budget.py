@@ -79,17 +79,12 @@ class BudgetSummary:
 
 
 def _effective(qs, *, start: dt.date | None = None, until: dt.date | None = None):
-    """Ledger entries that took effect in the period: by their value date (a payment made in
-    March and recorded in April belongs to March), or by when they were recorded if the ledger
-    has no value date."""
-    from assistance.models import LedgerEntry
-
-    names = {f.name for f in LedgerEntry._meta.get_fields()}
-    field = "value_date" if "value_date" in names else "at__date"
+    """Ledger entries that took effect in the period, by their value date: a payment made in
+    March and recorded in April belongs to March."""
     if start is not None:
-        qs = qs.filter(**{f"{field}__gte": start})
+        qs = qs.filter(value_date__gte=start)
     if until is not None:
-        qs = qs.filter(**{f"{field}__lte": until})
+        qs = qs.filter(value_date__lte=until)
     return qs
 
 

@@ -416,6 +416,8 @@ def test_known_elsewhere_names_the_holding_organisation_and_nothing_else(planted
     services.run_matching(region=None)  # a trained model to score with
     client = login(users[Role.CASE_WORKER])
     url = reverse("matching:known_elsewhere", args=[planted["moved"].case_code])
+    person_page = client.get(reverse("people:detail", args=[planted["moved"].case_code])).content.decode()
+    assert f'href="{url}"' in person_page  # the record leads to the question
     assert "Periksa sekarang" in client.get(url).content.decode()
     page = client.post(url).content.decode()
     assert "Ya." in page and "Dinas Sosial Kabupaten Kutai Kartanegara" in page
