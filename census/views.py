@@ -19,20 +19,13 @@ from access import policy
 from access.policy import Perm, require
 from audit.models import Action
 from audit.services import audit_record
+from pulih.forms import add_service_errors
 from sites.models import Site
 
 from . import selectors, services
 from .export import export_filename, export_round
 from .forms import AddPeopleForm, RemoveForm, RoundFilterForm, RoundForm, StatusForm
 from .models import CensusRound, RoundStatus
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _get_round(request, pk: int, *, manage: bool = False) -> CensusRound:
@@ -84,7 +77,7 @@ def round_create(request, site_pk: int):
         try:
             census_round = services.round_create(actor=request.user, site=site, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Putaran %(name)s dibuka.") % {"name": census_round.name})
             return redirect("census:round_detail", pk=census_round.pk)
@@ -140,7 +133,7 @@ def round_add(request, pk: int):
                 actor=request.user, census_round=census_round, case_codes=codes, request=request
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             skipped = len(codes) - added
             message = _("%(n)s orang ditambahkan ke putaran ini.") % {"n": added}

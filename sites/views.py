@@ -17,19 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from access import policy
 from access.policy import Perm, require
+from pulih.forms import add_service_errors
 
 from . import selectors, services
 from .forms import SiteFilterForm, SiteForm, StatusChangeForm, WismaForm
 from .models import Site
 from .owners import reveal_owner
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def site_detail_url(site: Site) -> str:
@@ -103,7 +96,7 @@ def site_create(request):
         try:
             site = services.site_create(actor=request.user, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Lokalisasi %(name)s ditambahkan.") % {"name": site.name})
             return redirect("sites:detail", pk=site.pk)
@@ -119,7 +112,7 @@ def site_edit(request, pk: int):
         try:
             services.site_update(actor=request.user, site=site, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Perubahan disimpan."))
             return redirect("sites:detail", pk=site.pk)
@@ -138,7 +131,7 @@ def site_status_change(request, pk: int):
         try:
             change = services.site_change_status(actor=request.user, site=site, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -163,7 +156,7 @@ def wisma_add(request, pk: int):
                 actor=request.user, site=site, request=request, owner=form.owner(), **form.values()
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("%(name)s ditambahkan.") % {"name": wisma.name})
             return redirect(f"{site_detail_url(site)}#wisma")
@@ -186,7 +179,7 @@ def wisma_edit(request, pk: int):
             try:
                 services.wisma_update(actor=request.user, wisma=wisma, request=request, owner=owner, **form.values())
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
                 # The page title keeps the saved name, not the refused one.
                 wisma.refresh_from_db()
             else:
