@@ -58,6 +58,17 @@ def group_members(person) -> list[GroupMembership]:
     )
 
 
+def same_person_groups() -> list[set[int]]:
+    """Every set of person records currently merged into one person, in one query. Only merged
+    records have memberships, so this stays small whatever the registry's size."""
+    members: dict[int, set[int]] = {}
+    for group_id, person_id in GroupMembership.objects.filter(left_at__isnull=True).values_list(
+        "group_id", "person_id"
+    ):
+        members.setdefault(group_id, set()).add(person_id)
+    return [group for group in members.values() if len(group) > 1]
+
+
 def same_person_ids(person) -> set[int]:
     """Ids of every person record merged with ``person`` (its own id included): pay one of them
     once. A record never merged gives just its own id."""

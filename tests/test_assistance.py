@@ -446,6 +446,25 @@ def test_a_resolved_duplicate_without_nik_is_paid_once(monkeypatch, make_person,
         services.run_propose(actor=worker, cycle=cycle)
 
 
+def test_a_pair_decided_same_in_the_review_queue_is_paid_once(make_person, make_programme, make_cycle, worker):
+    from matching.models import CandidateStatus, MatchCandidate
+    from matching.services import decide, undo
+
+    first = make_person("Maria Seran", birth_year=1990, origin_regency="53.71")
+    second = make_person("Mery Seran", birth_year=1990, origin_regency="53.71")
+    pair = MatchCandidate.objects.create(
+        person_a=first, person_b=second, score=0.9, status=CandidateStatus.NEEDS_REVIEW
+    )
+    decide(pair, "same", actor=worker)
+    cycle = make_cycle(make_programme(rule=LOCAL_ADULTS))
+    run = services.run_propose(actor=worker, cycle=cycle)
+    assert set(run.entitlements.values_list("person", flat=True)) == {first.pk}
+    # Undone: the second record is a person of her own again and may be proposed.
+    undo(pair, actor=worker)
+    again = services.run_propose(actor=worker, cycle=cycle)
+    assert set(again.entitlements.values_list("person", flat=True)) == {second.pk}
+
+
 def test_skipped_records_of_resolved_duplicates():
     from assistance.duplicates import skipped_for_cycle
 
