@@ -107,23 +107,51 @@ def test_every_url_is_in_the_matrix():
     assert not stale, f"Matrix entries for URLs that no longer exist: {sorted(stale)}"
 
 
+class _Targets(dict):
+    """The objects URLs need, built area by area only when a test asks for a key the areas built
+    so far do not have: a URL without arguments builds nothing, and the costly areas (reports
+    generate files) are built only for their own URLs."""
+
+    def __init__(self, shared: dict, pending: list):
+        super().__init__(shared)
+        self._pending = pending
+
+    def __missing__(self, key):
+        while self._pending:
+            self.update(self._pending.pop(0)())
+            if dict.__contains__(self, key):
+                return dict.__getitem__(self, key)
+        raise KeyError(key)
+
+
 @pytest.fixture
 def targets(users, orgs, site_kd, make_person, make_round):
-    event = audit_record(Action.UPDATE, actor=users[Role.HEAD_OF_DINSOS], object_type="uji", object_id="1")
-    person = make_person(origin_regency="53.71")
-    census_round = make_round(people=[person])
-    area_targets = {}
-    for area in AREA_MATRICES:
-        area_targets.update(
-            area.build_targets(users=users, orgs=orgs, site=site_kd, person=person, census_round=census_round)
-        )
-    return area_targets | {
+    def area_builder(area):
+        def build():
+            person, census_round = base()
+            return area.build_targets(users=users, orgs=orgs, site=site_kd, person=person, census_round=census_round)
+
+        return build
+
+    made = {}
+
+    def base():
+        if not made:
+            person = make_person(origin_regency="53.71")
+            made.update(person=person, census_round=make_round(people=[person]))
+        return made["person"], made["census_round"]
+
+    def audit_event():
+        event = audit_record(Action.UPDATE, actor=users[Role.HEAD_OF_DINSOS], object_type="uji", object_id="1")
+        return {"audit_event": {"pk": event.pk}}
+
+    shared = {
         "user": {"pk": users[Role.REGISTRAR].pk},
         "organisation": {"pk": orgs["dinsos_kupang"].pk},
         "lks": {"pk": orgs["lks_kupang"].pk},
         "region": {"code": "53.71"},
-        "audit_event": {"pk": event.pk},
     }
+    return _Targets(shared, [audit_event, *(area_builder(area) for area in AREA_MATRICES)])
 
 
 CASES = [(name, role) for name in sorted(MATRIX) for role in sorted(ALL)]

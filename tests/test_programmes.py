@@ -5,6 +5,7 @@ morning."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +14,18 @@ from django.utils import timezone
 
 from accounts.models import Role
 from activities.models import ActionStatus, Activity, ActivityKind, ActivityStatus, FollowUpAction
+from assistance.models import (
+    AmountRule,
+    AssistanceProgramme,
+    BudgetLine,
+    Cycle,
+    Entitlement,
+    EntitlementRun,
+    EntitlementStatus,
+    FundingSource,
+)
 from audit.models import Action, AuditEvent
+from cases.models import FollowUp
 from census.models import RoundKind, RoundStatus
 from grievances.models import Category, Channel, FromGroup, Grievance
 from monitoring.models import Finding, MonitoringVisit
@@ -21,7 +33,9 @@ from organisations.models import OrgKind
 from programmes import progress, services
 from programmes.models import ClosureProgramme, Phase, ProgrammeSite, ProgrammeStatus, Stage, StageKind
 from regions.models import Region
+from repatriation.models import Handover, Repatriation, RepatriationStatus, Trip, TripStatus
 from sites.models import SiteStatus
+from training.models import Course, Enrolment, EnrolmentStatus, Skill
 
 LIST = reverse("programmes:list")
 CREATE = reverse("programmes:create")
@@ -95,6 +109,125 @@ def record_action(orgs):
         )
 
     return _record
+
+
+class PeopleRecords:
+    """The records of the people of a programme (repatriation, training, assistance, follow-up),
+    written as the features store them."""
+
+    def __init__(self, orgs, receiver, head):
+        self.orgs, self.receiver, self.head = orgs, receiver, head
+
+    # Repatriation
+    def trip(self, departure_on, status=TripStatus.DEPARTED) -> Trip:
+        return Trip.objects.create(
+            organiser=self.orgs["dinsos_kupang"],
+            departure_on=departure_on,
+            mode="sea",
+            route="Kupang – Surabaya (KM Awu)",
+            status=status,
+            scope_region_code="53.71",
+        )
+
+    def repatriate(self, case, trip, status=RepatriationStatus.TRAVELLING, receiver=None) -> Repatriation:
+        return Repatriation.objects.create(
+            case=case,
+            trip=trip,
+            destination_id="35.06",
+            destination_regency_code="35.06",
+            receiving_organisation=receiver or self.receiver,
+            status=status,
+            scope_region_code="53.71",
+        )
+
+    def hand_over(self, trip, on, receiver=None) -> Handover:
+        receiver = receiver or self.receiver
+        trip.repatriations.filter(receiving_organisation=receiver, status__in=("planned", "travelling")).update(
+            status=RepatriationStatus.HANDED_OVER
+        )
+        return Handover.objects.create(
+            trip=trip, receiving_organisation=receiver, handed_over_on=on, signed_by_name="Kepala Dinas Sosial"
+        )
+
+    # Training
+    def course(self, starts_on, name="Tata boga") -> Course:
+        return Course.objects.create(
+            name=name,
+            skill=Skill.CATERING,
+            provider=self.orgs["dinsos_kupang"],
+            starts_on=starts_on,
+            ends_on=starts_on + dt.timedelta(days=120),
+            place="UPT RSBKW Kediri",
+            scope_region_code="53.71",
+        )
+
+    def enrol(self, case, course, status=EnrolmentStatus.ENROLLED, completed_on=None) -> Enrolment:
+        return Enrolment.objects.create(
+            course=course, case=case, status=status, enrolled_on=course.starts_on, completed_on=completed_on
+        )
+
+    # Assistance
+    def cycle(self, starts_on, name="Tahap 1") -> Cycle:
+        line, _created = BudgetLine.objects.get_or_create(
+            owner_organisation=self.orgs["dinsos_kupang"],
+            fiscal_year=2019,
+            code="5.1.02.01",
+            defaults={
+                "name": "Bantuan eks penghuni",
+                "source": FundingSource.APBN_KEMENSOS,
+                "amount": Decimal("300000000"),
+                "scope_region_code": "53.71",
+            },
+        )
+        programme, _created = AssistanceProgramme.objects.get_or_create(
+            budget_line=line,
+            name="Paket bantuan Kemensos",
+            defaults={"amount_rule": AmountRule.FIXED, "amount": Decimal("5050000"), "scope_region_code": "53.71"},
+        )
+        return Cycle.objects.create(
+            programme=programme, name=name, starts_on=starts_on, ends_on=starts_on + dt.timedelta(days=90)
+        )
+
+    def entitle(self, person, cycle, status=EntitlementStatus.APPROVED, paid_on=None) -> Entitlement:
+        run = EntitlementRun.objects.create(
+            cycle=cycle,
+            programme=cycle.programme,
+            budget_line=cycle.programme.budget_line,
+            status="approved",
+            proposed_at=at(cycle.starts_on),
+            proposed_by=self.head,
+            scope_region_code="53.71",
+        )
+        return Entitlement.objects.create(
+            run=run,
+            cycle=cycle,
+            programme=cycle.programme,
+            budget_line=cycle.programme.budget_line,
+            person=person,
+            identity_key=f"p{person.pk}",
+            site=person.registered_site,
+            amount=Decimal("5050000"),
+            status=status,
+            paid_on=paid_on,
+            scope_region_code="53.71",
+        )
+
+    # Follow-up
+    def follow_up(self, case, months, due_on, done_on=None) -> FollowUp:
+        return FollowUp.objects.create(
+            case=case,
+            months_after=months,
+            due_on=due_on,
+            done_on=done_on,
+            outcome="working" if done_on else "",
+            scope_region_code="53.71",
+        )
+
+
+@pytest.fixture
+def people_records(orgs, make_org, users):
+    receiver = make_org("Dinas Sosial Kabupaten Kediri", kind=OrgKind.DINSOS_KABKOTA, region="35.06")
+    return PeopleRecords(orgs, receiver, users[Role.HEAD_OF_DINSOS])
 
 
 def final_round(make_round, site, held_on=dt.date(2018, 12, 20), *, closed=True, people=()):
