@@ -362,6 +362,13 @@ def can_register_people_at(user, site) -> bool:
     return has_perm(user, Perm.PEOPLE_REGISTER) and in_region_scope(user, site.region_id)
 
 
+def can_view_safeguarding(user) -> bool:
+    """Child and trafficking flags, their indicators and open alerts: for those who protect
+    (alerts, casework) or register (a child's consent is the guardian's). Not the finance
+    officer, who sees a person only to pay her."""
+    return any(has_perm(user, perm) for perm in (Perm.ALERTS_VIEW, Perm.CASES_VIEW, Perm.PEOPLE_REGISTER))
+
+
 def can_view_identity(user, person) -> bool:
     """The team of the person's region, or of the region a case was transferred to. A partner
     sees an identity only through an accepted referral that shares it (``referral_shares``)."""

@@ -287,10 +287,15 @@ def case_reassign(*, actor, case: Case, case_worker, reason: str = "", request=N
         raise ValidationError({"case_worker": [_("Kasus ini sudah ditangani pekerja sosial tersebut.")]})
     previous = case.case_worker_id
     _bump(case, case_worker=case_worker)
-    summary = _worker_summary(case_worker)
-    if reason:
-        summary = f"{summary}. {_('Alasan')}: {reason}"
-    note(case, actor=actor, kind="worker", summary=summary)
+    # The reason is free text (it may name people): encrypted like any note, shown to the team only.
+    reason = reason.strip()
+    note(
+        case,
+        actor=actor,
+        kind="worker",
+        summary=_worker_summary(case_worker),
+        text_ciphertext=seal_text(f"{_('Alasan')}: {reason}") if reason else "",
+    )
     audit_record(
         Action.UPDATE,
         request=request,

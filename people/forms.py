@@ -78,6 +78,8 @@ class PersonSearchForm(forms.Form):
         from .selectors import may_search_identity, search_rounds, search_sites
 
         self.fields["site"].queryset = search_sites(user)
+        if not policy.can_view_safeguarding(user):
+            del self.fields["flags"]
         self.fields["round"].queryset = search_rounds(user)
         if may_search_identity(user):
             self.fields["q"].help_text = _(

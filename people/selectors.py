@@ -121,6 +121,8 @@ def person_search(
     if origin:
         qs = qs.filter(origin_class=origin)
     flagged = Q()
+    if not policy.can_view_safeguarding(user):
+        flags = ()  # a filter would reveal the flags the column hides
     if "child" in flags:
         flagged |= Q(is_child=True)
     if "trafficking" in flags:

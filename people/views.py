@@ -157,6 +157,7 @@ def person_list(request):
         "notice": notice,
         "searching": bool(filters["q"]),
         "can_register": policy.has_perm(request.user, Perm.PEOPLE_REGISTER),
+        "show_safeguarding": policy.can_view_safeguarding(request.user),
     }
     partial = request.htmx and not request.htmx.history_restore_request
     response = render(request, "people/_rows.html" if partial else "people/list.html", context)
@@ -174,15 +175,19 @@ def _detail_context(request, person: Person, **extra) -> dict:
     )
     user = request.user
     can_change = policy.has_perm(user, Perm.PEOPLE_REGISTER) and policy.in_region_scope(user, person.scope_region_code)
+    safeguarding = policy.can_view_safeguarding(user)
     return {
         "person": person,
         "origin_class": origin,
         "origin_class_label": OriginClass(origin).label,
         "age_band": selectors.age_band(person.birth_year),
-        "indicators": [INDICATOR_LABELS.get(code, code) for code in person.trafficking_indicators],
+        "show_safeguarding": safeguarding,
+        "indicators": [INDICATOR_LABELS.get(code, code) for code in person.trafficking_indicators]
+        if safeguarding
+        else [],
         "entries": selectors.person_census_entries(user, person),
         "consents": person.consents.select_related("recorded_by"),
-        "open_alerts": selectors.person_open_alerts(person),
+        "open_alerts": selectors.person_open_alerts(person) if safeguarding else [],
         "can_view_identity": policy.can_view_identity(user, person),
         "can_change": can_change,
         "can_edit_identity": can_change and policy.can_view_identity(user, person),

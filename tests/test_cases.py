@@ -31,7 +31,7 @@ from cases.models import (
     ServiceStatus,
     Stage,
 )
-from cases.narrative import seal_text
+from cases.narrative import seal_text, unseal_text
 from people.models import AlertKind, SafeguardingAlert
 from people.services import raise_safeguarding_alerts
 
@@ -506,7 +506,10 @@ def test_reassign_only_by_supervisor(login, make_case, worker, other_worker, kad
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.case_worker == other_worker and case.version == 2
-    assert CaseNote.objects.filter(case=case, kind="worker", summary__contains="cuti panjang").exists()
+    # The free-typed reason is kept encrypted, never in the listed summary.
+    reassigned = CaseNote.objects.get(case=case, kind="worker")
+    assert "cuti panjang" not in reassigned.summary and "cuti panjang" not in reassigned.text_ciphertext
+    assert "cuti panjang" in unseal_text(reassigned.text_ciphertext)
     assert AuditEvent.objects.filter(
         action=Action.UPDATE, object_id=str(case.pk), detail__has_key="case_worker"
     ).exists()

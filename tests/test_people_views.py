@@ -505,6 +505,22 @@ def test_finance_officer_may_reveal_but_not_edit(login, users, make_person):
     assert client.get(url("edit_attributes", person)).status_code == 403
 
 
+def test_finance_officer_does_not_see_safeguarding_flags(login, users, make_person):
+    """She sees a person to pay her: not whether she is a child or a trafficking victim."""
+    flagged = make_person("Sri Rahayu", trafficking_indicators=["documents_confiscated"])
+    assert flagged.trafficking_flag
+    finance = login(users[Role.FINANCE_OFFICER])
+    page = finance.get(url("detail", flagged)).content.decode()
+    assert "Indikasi TPPO" not in page and "Indikator TPPO" not in page
+    listing = finance.get(reverse("people:list"), {"flags": "trafficking"}).content.decode()
+    assert flagged.case_code in listing  # the filter is ignored, not applied
+    assert 'name="flags"' not in listing and "Tanda" not in listing
+    # The case worker does see them.
+    worker = login(users[Role.CASE_WORKER])
+    assert "Indikasi TPPO" in worker.get(url("detail", flagged)).content.decode()
+    assert 'name="flags"' in worker.get(reverse("people:list")).content.decode()
+
+
 def test_edit_attributes(kadis_client, make_person):
     person = make_person("Sri Rahayu", origin_regency="53.71")
     response = kadis_client.post(

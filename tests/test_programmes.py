@@ -463,8 +463,20 @@ def test_list_rows_show_sites_deadline_and_computed_progress(
 
 
 def test_the_list_of_twenty_programmes_takes_a_bounded_number_of_queries(
-    client, login, kadis, orgs, make_programme, make_site, make_round, record_activity, django_assert_max_num_queries
+    client,
+    login,
+    kadis,
+    orgs,
+    make_programme,
+    make_site,
+    make_round,
+    make_person,
+    make_case,
+    record_activity,
+    people_records,
+    django_assert_max_num_queries,
 ):
+    course, cycle = people_records.course(dt.date(2019, 2, 1)), people_records.cycle(dt.date(2019, 1, 1))
     for i in range(20):
         site = make_site(f"Lokalisasi Uji {i}", short_code=f"U{i}")
         programme = make_programme(f"Program {i:02d}", sites=[site], partners=[orgs["lks_kupang"]])
@@ -478,11 +490,20 @@ def test_the_list_of_twenty_programmes_takes_a_bounded_number_of_queries(
             organisation=orgs["dinsos_kupang"],
             finding=Finding.NONE,
         )
+        case = make_case(make_person(f"Penghuni {i}", site=site))
+        trip = people_records.trip(dt.date(2019, 10, 4))
+        people_records.repatriate(case, trip)
+        people_records.hand_over(trip, dt.date(2019, 10, 6))
+        people_records.enrol(case, course, EnrolmentStatus.COMPLETED, completed_on=dt.date(2019, 5, 31))
+        people_records.entitle(case.person, cycle, EntitlementStatus.DISBURSED, paid_on=dt.date(2019, 3, 1))
+        people_records.follow_up(case, 1, dt.date(2019, 11, 6), done_on=dt.date(2019, 11, 4))
     login(kadis)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(18):
         response = client.get(LIST)
     assert len(response.context["page_obj"]) == 20
-    assert all(p.progress.done_count == 3 for p in response.context["page_obj"])
+    # Coordination, census, closure, repatriation, training and grants (follow-up and monitoring
+    # have no planned end here, so they go on).
+    assert [p.progress.done_count for p in response.context["page_obj"]] == [6] * 20
 
 
 # --- Progress: computed from the records ------------------------------------------------------------
@@ -577,16 +598,190 @@ def test_a_stage_is_late_when_its_planned_end_passed_and_the_records_do_not_show
     assert result.late_count == 1 and result.stage(StageKind.SOCIALISATION).late
 
 
-def test_features_that_do_not_exist_yet_are_never_done_nor_late(make_programme):
+PEOPLE_STAGES = (StageKind.REPATRIATION, StageKind.TRAINING, StageKind.GRANTS, StageKind.FOLLOW_UP)
+
+
+def test_without_records_the_people_stages_are_not_started_and_late_once_their_end_passed(make_programme):
     programme = make_programme()
-    for kind in (StageKind.REPATRIATION, StageKind.TRAINING, StageKind.GRANTS, StageKind.FOLLOW_UP):
-        Stage.objects.create(programme=programme, kind=kind, planned_end=dt.date(2019, 1, 1))
-    result = progress.for_programme(programme, today=dt.date(2020, 1, 1))
-    for kind in (StageKind.REPATRIATION, StageKind.TRAINING, StageKind.GRANTS, StageKind.FOLLOW_UP):
+    for kind in PEOPLE_STAGES:
+        Stage.objects.create(programme=programme, kind=kind, planned_end=dt.date(2019, 12, 31))
+    result = progress.for_programme(programme, today=dt.date(2020, 1, 5))
+    texts = {kind: result.stage(kind).text for kind in PEOPLE_STAGES}
+    assert texts == {
+        StageKind.REPATRIATION: "Belum ada orang dipulangkan",
+        StageKind.TRAINING: "Belum ada peserta pelatihan",
+        StageKind.GRANTS: "Belum ada bantuan dibayarkan",
+        StageKind.FOLLOW_UP: "Belum ada kunjungan tindak lanjut",
+    }
+    for kind in PEOPLE_STAGES:
         item = result.stage(kind)
-        assert not item.done and not item.late and not item.available
-        assert item.count == 0 and item.text == "Fitur belum tersedia"
-    assert result.unavailable_count == 4
+        assert not item.started and not item.done and item.count == 0
+        assert item.late and item.days_late == 5
+    assert result.late_count == 4
+
+
+def test_repatriation_counts_the_people_handed_over_and_is_done_when_nobody_is_still_on_the_way(
+    make_programme, make_case, make_person, make_site, people_records, make_org
+):
+    programme = make_programme()
+    records = people_records
+    sri, maria, nona = make_case(), make_case(), make_case()
+    trip = records.trip(dt.date(2019, 10, 4))
+    records.repatriate(sri, trip)
+    records.repatriate(maria, trip)
+    # Taken off the trip: she stays, nothing to wait for.
+    records.repatriate(nona, trip, status=RepatriationStatus.CANCELLED)
+    # Someone registered at a site outside the programme does not count, nor hold it up.
+    elsewhere = make_case(make_person("Warga Lain", site=make_site("Lokalisasi Lain", short_code="LL")))
+    records.repatriate(elsewhere, records.trip(dt.date(2019, 9, 1)), status=RepatriationStatus.PLANNED)
+
+    on_the_way = stage(programme, StageKind.REPATRIATION)
+    assert on_the_way.started and on_the_way.started_on == dt.date(2019, 10, 4)
+    assert not on_the_way.done and on_the_way.count == 0
+    assert on_the_way.text == "0 orang dipulangkan · 2 orang masih direncanakan atau dalam perjalanan"
+
+    # Sri and Maria are handed over; the same trip's handover to another region later on is not theirs.
+    records.hand_over(trip, dt.date(2019, 10, 6))
+    other_region = make_org("Dinas Sosial Kota Surabaya", kind=OrgKind.DINSOS_KABKOTA, region="35.06")
+    Handover.objects.create(
+        trip=trip, receiving_organisation=other_region, handed_over_on=dt.date(2019, 10, 9), signed_by_name="Kadis"
+    )
+    repatriation = stage(programme, StageKind.REPATRIATION)
+    assert repatriation.done and repatriation.count == 2
+    assert (repatriation.started_on, repatriation.done_on) == (dt.date(2019, 10, 4), dt.date(2019, 10, 6))
+    assert repatriation.text == "2 orang dipulangkan"
+
+    # Nona goes later after all: the stage is open again until she is handed over.
+    later_trip = records.trip(dt.date(2019, 12, 1), TripStatus.PLANNED)
+    records.repatriate(nona, later_trip, RepatriationStatus.PLANNED)
+    again = stage(programme, StageKind.REPATRIATION)
+    assert not again.done and again.done_on is None and again.count == 2
+    assert again.started_on == dt.date(2019, 10, 4)
+    assert again.text == "2 orang dipulangkan · 1 orang masih direncanakan atau dalam perjalanan"
+
+
+def test_training_counts_the_people_who_completed_a_course_and_is_done_when_nobody_is_still_in_one(
+    make_programme, make_case, people_records
+):
+    programme = make_programme()
+    records = people_records
+    beauty = records.course(dt.date(2019, 2, 1), "Tata rias")
+    catering = records.course(dt.date(2019, 6, 3), "Tata boga")
+    sri, maria, nona = make_case(), make_case(), make_case()
+    records.enrol(sri, beauty, EnrolmentStatus.COMPLETED, completed_on=dt.date(2019, 5, 31))
+    # A second course of the same person: she is one person trained.
+    records.enrol(sri, catering, EnrolmentStatus.COMPLETED, completed_on=dt.date(2019, 9, 30))
+    records.enrol(maria, catering)
+    records.enrol(nona, beauty, EnrolmentStatus.WITHDRAWN)
+
+    # Before the first course began, the places taken do not make the stage started.
+    waiting = stage(programme, StageKind.TRAINING, today=dt.date(2019, 1, 15))
+    assert not waiting.started and waiting.started_on is None
+
+    training = stage(programme, StageKind.TRAINING, today=dt.date(2019, 10, 1))
+    assert training.started and training.started_on == dt.date(2019, 2, 1)
+    assert not training.done and training.count == 1
+    assert training.text == "1 orang menyelesaikan pelatihan · 1 orang masih mengikuti atau menunggu pelatihan"
+
+    Enrolment.objects.filter(case=maria).update(status=EnrolmentStatus.DROPPED, left_on=dt.date(2019, 7, 1))
+    training = stage(programme, StageKind.TRAINING, today=dt.date(2019, 10, 1))
+    assert training.done and training.done_on == dt.date(2019, 9, 30) and training.count == 1
+    assert training.text == "1 orang menyelesaikan pelatihan"
+
+    # Someone on the waiting list of a later course keeps the stage open.
+    records.enrol(nona, records.course(dt.date(2020, 2, 3), "Tata busana"), EnrolmentStatus.WAITING)
+    assert not stage(programme, StageKind.TRAINING, today=dt.date(2019, 10, 1)).done
+
+
+def test_grants_count_the_people_paid_and_are_done_when_no_approved_entitlement_is_unpaid(
+    make_programme, make_person, make_site, people_records
+):
+    programme = make_programme()
+    records = people_records
+    first, second = records.cycle(dt.date(2019, 1, 1)), records.cycle(dt.date(2019, 4, 1), "Tahap 2")
+    sri, maria, nona, yuli = (make_person(name) for name in ("Sri", "Maria", "Nona", "Yuli"))
+    records.entitle(sri, first, EntitlementStatus.DISBURSED, paid_on=dt.date(2019, 3, 1))
+    # Paid twice (two cycles): one person funded.
+    records.entitle(sri, second, EntitlementStatus.DISBURSED, paid_on=dt.date(2019, 4, 15))
+    waiting = records.entitle(maria, first)
+    records.entitle(nona, first, EntitlementStatus.REVERSED, paid_on=dt.date(2019, 3, 1))
+    records.entitle(yuli, first, EntitlementStatus.CANCELLED)
+    # Paid to someone registered at a site outside the programme.
+    stranger = make_person("Warga Lain", site=make_site("Lokalisasi Lain", short_code="LL"))
+    records.entitle(stranger, first, EntitlementStatus.DISBURSED, paid_on=dt.date(2019, 2, 1))
+
+    grants = stage(programme, StageKind.GRANTS)
+    assert grants.started and grants.started_on == dt.date(2019, 3, 1)
+    assert not grants.done and grants.count == 1
+    assert grants.text == "1 orang menerima bantuan · 1 orang disetujui, belum dibayar"
+
+    waiting.status, waiting.paid_on = EntitlementStatus.DISBURSED, dt.date(2019, 5, 2)
+    waiting.save()
+    grants = stage(programme, StageKind.GRANTS)
+    assert grants.done and grants.count == 2 and grants.done_on == dt.date(2019, 5, 2)
+    assert grants.text == "2 orang menerima bantuan"
+
+
+def test_approved_assistance_not_yet_paid_starts_nothing(make_programme, make_person, people_records):
+    programme = make_programme()
+    people_records.entitle(make_person(), people_records.cycle(dt.date(2019, 1, 1)))
+    grants = stage(programme, StageKind.GRANTS)
+    assert not grants.started and not grants.done and grants.count == 0
+    assert grants.text == "0 orang menerima bantuan · 1 orang disetujui, belum dibayar"
+
+
+def test_follow_up_starts_with_a_visit_and_is_done_once_visits_reach_the_planned_end(
+    make_programme, make_case, people_records
+):
+    programme = make_programme()
+    Stage.objects.create(programme=programme, kind=StageKind.FOLLOW_UP, planned_end=dt.date(2020, 10, 31))
+    case = make_case()
+    handed_over = dt.date(2019, 10, 6)
+    visits = [
+        people_records.follow_up(case, months, handed_over + dt.timedelta(days=30 * months)) for months in (1, 3, 6, 12)
+    ]
+    # Scheduled visits are not visits.
+    assert not stage(programme, StageKind.FOLLOW_UP).started
+
+    def visit(follow_up, on):
+        follow_up.done_on = on
+        follow_up.save()
+
+    visit(visits[0], dt.date(2019, 11, 4))
+    visit(visits[1], dt.date(2020, 1, 8))
+    follow_up = stage(programme, StageKind.FOLLOW_UP, today=dt.date(2020, 11, 2))
+    assert follow_up.started and follow_up.started_on == dt.date(2019, 11, 4)
+    assert not follow_up.done and follow_up.late and follow_up.count == 2
+    assert follow_up.text == "2 kunjungan tindak lanjut"
+    visit(visits[3], dt.date(2020, 11, 1))
+    follow_up = stage(programme, StageKind.FOLLOW_UP, today=dt.date(2020, 11, 2))
+    assert follow_up.done and follow_up.done_on == dt.date(2020, 11, 1) and follow_up.count == 3
+
+
+def test_people_records_count_for_the_programme_of_the_site_in_whose_period_they_fall(
+    make_programme, make_case, make_person, people_records
+):
+    records = people_records
+    earlier = make_programme("Penutupan 2018", launched_on=dt.date(2018, 10, 1), deadline=dt.date(2019, 1, 1))
+    later = make_programme("Penutupan ulang 2024", launched_on=dt.date(2024, 1, 15), deadline=dt.date(2024, 12, 31))
+    # Sent home in 2019 (after the first closure), paid in 2019.
+    trip_2019 = records.trip(dt.date(2019, 10, 4))
+    records.repatriate(make_case(), trip_2019)
+    records.hand_over(trip_2019, dt.date(2019, 10, 6))
+    records.entitle(
+        make_person("Sri"), records.cycle(dt.date(2019, 1, 1)), EntitlementStatus.DISBURSED, dt.date(2019, 3, 1)
+    )
+    assert stage(earlier, StageKind.REPATRIATION).done and stage(earlier, StageKind.GRANTS).done
+    assert not stage(later, StageKind.REPATRIATION).started and not stage(later, StageKind.GRANTS).started
+
+    # The site reopened and closed again: a 2024 trip still on its way is the later programme's.
+    records.repatriate(make_case(), records.trip(dt.date(2024, 6, 1)))
+    records.entitle(make_person("Maria"), records.cycle(dt.date(2024, 3, 1), "2024"))
+    earlier_now, later_now = stage(earlier, StageKind.REPATRIATION), stage(later, StageKind.REPATRIATION)
+    assert earlier_now.done and earlier_now.text == "1 orang dipulangkan"
+    assert later_now.started_on == dt.date(2024, 6, 1) and not later_now.done
+    assert later_now.text == "0 orang dipulangkan · 1 orang masih direncanakan atau dalam perjalanan"
+    assert stage(earlier, StageKind.GRANTS).done and not stage(later, StageKind.GRANTS).done
 
 
 def test_monitoring_starts_with_a_visit_and_is_done_once_visits_reach_the_planned_end(make_programme, orgs):
@@ -625,19 +820,46 @@ def test_a_census_round_of_an_earlier_programme_of_the_same_site_does_not_count(
     assert stage(again, StageKind.CENSUS).done
 
 
-def test_progress_for_many_programmes_takes_five_queries(
-    make_programme, make_site, make_round, record_activity, django_assert_num_queries
+def test_progress_for_many_programmes_takes_nine_queries(
+    make_programme,
+    make_site,
+    make_round,
+    make_person,
+    make_case,
+    record_activity,
+    people_records,
+    django_assert_num_queries,
 ):
-    programmes = []
-    for i in range(6):
+    records = people_records
+    course, cycle = records.course(dt.date(2019, 2, 1)), records.cycle(dt.date(2019, 1, 1))
+
+    def programme_with_records(i, people):
         site = make_site(f"Lokalisasi {i}", short_code=f"L{i}")
         programme = make_programme(f"Program {i}", sites=[site])
+        Stage.objects.create(programme=programme, kind=StageKind.FOLLOW_UP, planned_end=dt.date(2020, 10, 31))
         record_activity(programme, ActivityKind.SOCIALISATION, dt.date(2018, 11, 1))
         final_round(make_round, site)
-        programmes.append(programme)
-    with django_assert_num_queries(5):
+        trip = records.trip(dt.date(2019, 10, 4))
+        for n in range(people):
+            case = make_case(make_person(f"Penghuni {i}-{n}", site=site))
+            records.repatriate(case, trip)
+            records.enrol(case, course, EnrolmentStatus.COMPLETED, completed_on=dt.date(2019, 5, 31))
+            records.entitle(case.person, cycle, EntitlementStatus.DISBURSED, paid_on=dt.date(2019, 3, 1))
+            records.follow_up(case, 12, dt.date(2020, 10, 6), done_on=dt.date(2020, 11, 2))
+        records.hand_over(trip, dt.date(2019, 10, 6))
+        return programme
+
+    few = [programme_with_records(i, 1) for i in range(2)]
+    with django_assert_num_queries(9):
+        progress.for_programmes(few)
+    programmes = few + [programme_with_records(i, 2) for i in range(2, 6)]
+    with django_assert_num_queries(9):
         results = progress.for_programmes(programmes)
-    assert all(results[p.pk].done_count == 2 for p in programmes)
+    for programme in programmes:
+        result = results[programme.pk]
+        assert result.done_count == 6
+        expected = 1 if programme in few else 2
+        assert [result.stage(kind).count for kind in PEOPLE_STAGES] == [expected] * 4
 
 
 # --- Phases, sites' phases, stage plan -------------------------------------------------------------
@@ -754,7 +976,8 @@ def test_the_page_shows_days_left_stages_counts_and_timeline(
     page = response.content.decode()
     assert response.context["days_left"] == 20 and "20 hari lagi" in page
     assert "3 dari 9 tahapan" not in page and "2 dari 9 tahapan selesai" in page
-    assert "1 rakor terlaksana" in page and "Fitur belum tersedia" in page
+    assert "1 rakor terlaksana" in page and "Belum ada orang dipulangkan" in page
+    assert "Fitur belum tersedia" not in page and "Belum tersedia" not in page
     assert response.context["sites"][0].rounds[0].present == 3
     kinds = [entry.kind for entry in response.context["timeline"]]
     assert kinds == ["grievance", "action", "census", "activity"]
@@ -879,7 +1102,7 @@ def test_the_programme_page_of_twelve_sites_takes_a_bounded_number_of_queries(
         meeting = record_activity(programme, ActivityKind.COORDINATION, dt.date(2016, 2, 1) + dt.timedelta(days=i))
         record_action(programme, f"Tindak lanjut {i}", TODAY - dt.timedelta(days=i + 1)).activity = meeting
     login(kadis)
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(28):
         response = client.get(detail_url(programme))
     assert len(response.context["sites"]) == 12 and len(response.context["overdue"]) == 12
     assert response.content.decode().count('name="phase"') == 12
