@@ -1,6 +1,6 @@
 """Closure programmes (program penutupan): one site or a group of sites, a deadline, phases
 and the standard stages. Progress is never typed in: ``programmes.progress`` computes it from
-activities, census rounds and (later) cases, repatriations, training and grants."""
+activities, census rounds, repatriations, training, payments and follow-ups."""
 
 from __future__ import annotations
 

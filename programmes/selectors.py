@@ -51,7 +51,7 @@ def programme_list(user, *, q: str = "", status: str = "") -> QuerySet[ClosurePr
 
 
 def attach_progress(programmes, *, today: dt.date) -> None:
-    """Set ``progress`` and ``days_left`` on each programme of a page (five queries in all)."""
+    """Set ``progress`` and ``days_left`` on each programme of a page (nine queries in all, whatever their number)."""
     programmes = list(programmes)
     results = progress.for_programmes(programmes, today=today)
     for programme in programmes:

@@ -91,6 +91,9 @@ def test_case_worker_decides_same_person_and_takes_it_back(live_server, page, us
     assert page.locator("section[aria-labelledby=score-title] .weight-pos").count() >= 2  # name and birth date
     for secret in SECRETS:
         assert secret not in page.content(), secret
+    # The two records stand side by side for comparison.
+    left, right = (side.bounding_box() for side in page.get_by_test_id("side").all())
+    assert left["y"] == right["y"] and left["x"] + left["width"] <= right["x"]
 
     # "Same person": confirmed, the two records are one group, the pair leaves the open queue.
     page.get_by_role("button", name="Benar, orang yang sama").click()
@@ -141,4 +144,7 @@ def test_pair_page_fits_a_phone(live_server, phone_page, users, spelling_pair):
     # The decision buttons are on screen, not cut off at the right edge.
     box = phone_page.get_by_role("button", name="Bukan orang yang sama").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= width[1]
+    # The two records are stacked, each the full width.
+    top, bottom = (side.bounding_box() for side in phone_page.get_by_test_id("side").all())
+    assert top["y"] + top["height"] <= bottom["y"]
     assert refused == []

@@ -1039,6 +1039,51 @@ def test_small_counts_are_hidden_from_those_without_person_records(
     assert '<td data-col="present">2</td>' in client.get(detail_url(programme)).content.decode()
 
 
+def stage_row(page: str, kind: str) -> str:
+    start = page.index(f'data-testid="stage-{kind}"')
+    return page[start : page.index("</tr>", start)]
+
+
+def test_the_page_reports_the_people_sent_home_trained_funded_and_followed_up(
+    client, login, users, make_programme, make_case, people_records
+):
+    records = people_records
+    programme = make_programme(deadline=TODAY + dt.timedelta(days=30))
+    Stage.objects.create(programme=programme, kind=StageKind.TRAINING, planned_end=TODAY - dt.timedelta(days=2))
+    sri, maria = make_case(), make_case()
+    trip = records.trip(TODAY - dt.timedelta(days=20))
+    records.repatriate(sri, trip)
+    records.repatriate(maria, trip)
+    records.hand_over(trip, TODAY - dt.timedelta(days=18))
+    course = records.course(TODAY - dt.timedelta(days=200))
+    records.enrol(sri, course, EnrolmentStatus.COMPLETED, completed_on=TODAY - dt.timedelta(days=60))
+    records.enrol(maria, course)
+    records.entitle(sri.person, records.cycle(TODAY - dt.timedelta(days=90)), EntitlementStatus.DISBURSED, TODAY)
+    records.follow_up(sri, 1, TODAY - dt.timedelta(days=1), done_on=TODAY)
+
+    login(users[Role.HEAD_OF_DINSOS])
+    page = client.get(detail_url(programme)).content.decode()
+    assert 'data-testid="repatriated">2<' in page
+    assert 'data-testid="trained">1<' in page and 'data-testid="funded">1<' in page
+    repatriation = stage_row(page, StageKind.REPATRIATION)
+    assert "2 orang dipulangkan" in repatriation and "Selesai" in repatriation
+    training = stage_row(page, StageKind.TRAINING)
+    assert "1 orang menyelesaikan pelatihan · 1 orang masih mengikuti" in training
+    assert "Terlambat 2 hari" in training
+    grants = stage_row(page, StageKind.GRANTS)
+    assert "1 orang menerima bantuan" in grants and "Selesai" in grants
+    follow_up = stage_row(page, StageKind.FOLLOW_UP)
+    assert "1 kunjungan tindak lanjut" in follow_up and "Berjalan" in follow_up
+
+    # Outside the team the small counts of people are coarsened, on the cards and in the evidence.
+    login(users[Role.KEMENSOS_ANALYST])
+    page = client.get(detail_url(programme)).content.decode()
+    assert 'data-testid="repatriated">&lt;5<' in page and 'data-testid="funded">&lt;5<' in page
+    assert "&lt;5 orang dipulangkan" in stage_row(page, StageKind.REPATRIATION)
+    assert "&lt;5 kunjungan tindak lanjut" in stage_row(page, StageKind.FOLLOW_UP)
+    assert "2 orang dipulangkan" not in page and "1 orang menerima bantuan" not in page
+
+
 def test_the_partner_sees_neither_grievances_nor_monitoring_in_the_timeline(
     client, login, users, orgs, make_programme, record_activity
 ):
