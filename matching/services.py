@@ -8,11 +8,13 @@ audited. What is stored is person ids, scores and explanations made of agreement
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable
+from dataclasses import dataclass, replace
 
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,14 +22,16 @@ from access import policy
 from access.policy import Perm
 from audit.models import Action
 from audit.services import audit_record
+from people.crypto import blind_index
 from people.identity import unseal
 from people.models import NameToken, Person
-from people.services import name_token_hashes
+from people.services import name_token_hashes, nik_hash, normalise_phone
 from regions.models import within_q
 
 from . import selectors
-from .engine import DEFAULT_LOWER, DEFAULT_UPPER, Record, link, prepare, score_pairs
+from .engine import DEFAULT_LOWER, DEFAULT_UPPER, Record, Table, link, prepare, score_pairs
 from .engine import model as fs
+from .engine import normalise as nz
 from .engine.compare import comparisons_for
 from .models import (
     OPEN_STATUSES,
@@ -45,6 +49,12 @@ SYNC_LIMIT = 5000
 # "Known elsewhere?" compares one person with at most this many records found through the
 # blind indexes (shared name token, NIK or phone).
 KNOWN_ELSEWHERE_LIMIT = 5000
+# Probable matches of a batch of incoming records (an import chunk, a registration) compare at
+# most this many registered records found through the blind indexes.
+PROBABLE_MATCH_LIMIT = 20000
+# A shared name token counts for people born within this many years of each other (or of an
+# unknown birth year).
+BIRTH_YEAR_SLACK = 3
 
 
 def people_in(region: str | None):
@@ -347,35 +357,75 @@ def undo(candidate: MatchCandidate, *, actor, request=None) -> MatchCandidate:
     return candidate
 
 
-# --- Known elsewhere? ----------------------------------------------------------------------
+# --- Look-alikes through the blind indexes ------------------------------------------------------
 
 
-def _lookalikes(person: Person, record: Record):
-    """Other records sharing a name token (within a few birth years), the NIK or the phone,
-    found through the blind indexes alone."""
-    hashes = {h for h, _alias in name_token_hashes(record.name, list(record.aliases))}
-    by_name = Q(pk__in=NameToken.objects.filter(token_hash__in=hashes).values("person_id"))
-    if person.birth_year:
-        by_name &= Q(birth_year__isnull=True) | Q(birth_year__range=(person.birth_year - 3, person.birth_year + 3))
-    found = by_name
-    if person.nik_hash:
-        found |= Q(nik_hash=person.nik_hash)
-    if person.phone_hash:
-        found |= Q(phone_hash=person.phone_hash)
-    return (
-        Person.objects.filter(anonymised_at__isnull=True)
-        .exclude(pk=person.pk)
-        .filter(found)
-        .select_related("registered_site__owner_organisation")
-        .only(
-            "id",
-            "identity_ciphertext",
-            "origin_regency_id",
-            "scope_region_code",
-            "registered_site__owner_organisation__name",
-        )
-        .order_by("pk")[:KNOWN_ELSEWHERE_LIMIT]
+@dataclass(frozen=True)
+class _Keys:
+    """What a record can be looked up by: keyed hashes and a birth year, never a value."""
+
+    tokens: frozenset[str]  # name token hashes (name and aliases)
+    nik_hash: str = ""
+    phone_hash: str = ""
+    birth_year: int | None = None
+
+
+def _birth_year(record: Record) -> int | None:
+    year = nz.parse_date(record.birth_date)[0]
+    if not year:
+        year = nz.nik_birth_date(nz.nik_digits(record.nik), reference_year=timezone.localdate().year)[0]
+    return year or None
+
+
+def _keys_of(record: Record) -> _Keys:
+    return _Keys(
+        tokens=frozenset(h for h, _alias in name_token_hashes(record.name, list(record.aliases))),
+        nik_hash=nik_hash(record.nik),
+        phone_hash=blind_index("phone", normalise_phone(record.phone)) if record.phone else "",
+        birth_year=_birth_year(record),
     )
+
+
+def _years_near(year: int) -> range:
+    return range(year - BIRTH_YEAR_SLACK, year + BIRTH_YEAR_SLACK + 1)
+
+
+def _lookalike_q(keys: list[_Keys]) -> Q | None:
+    """People sharing a name token (born within a few years, or of unknown birth year), the NIK
+    or the phone with any of ``keys``: one condition for a whole batch. For a batch it is wider
+    than each record's own condition (tokens of one record meet years of another); the pairs
+    are narrowed record by record in memory."""
+    tokens_any_year = set().union(*(k.tokens for k in keys if k.birth_year is None))
+    tokens_dated = set().union(*(k.tokens for k in keys if k.birth_year is not None)) - tokens_any_year
+    years = set().union(*(_years_near(k.birth_year) for k in keys if k.birth_year is not None))
+    conditions = []
+    if tokens_any_year:
+        conditions.append(Q(pk__in=NameToken.objects.filter(token_hash__in=tokens_any_year).values("person_id")))
+    if tokens_dated:
+        conditions.append(
+            Q(pk__in=NameToken.objects.filter(token_hash__in=tokens_dated).values("person_id"))
+            & (Q(birth_year__isnull=True) | Q(birth_year__in=sorted(years)))
+        )
+    niks = {k.nik_hash for k in keys if k.nik_hash}
+    phones = {k.phone_hash for k in keys if k.phone_hash}
+    if niks:
+        conditions.append(Q(nik_hash__in=niks))
+    if phones:
+        conditions.append(Q(phone_hash__in=phones))
+    if not conditions:
+        return None
+    found = conditions[0]
+    for condition in conditions[1:]:
+        found |= condition
+    return found
+
+
+def _lookalikes(keys: list[_Keys], candidates: QuerySet, *, limit: int) -> QuerySet:
+    """The records of ``candidates`` that ``_lookalike_q`` finds, by the blind indexes alone."""
+    found = _lookalike_q(keys)
+    if found is None:
+        return candidates.none()
+    return candidates.filter(anonymised_at__isnull=True).filter(found).order_by("pk")[:limit]
 
 
 def _latest_parameters(comparisons):
@@ -386,6 +436,180 @@ def _latest_parameters(comparisons):
     return None
 
 
+def _parameters_for(table: Table, *, upper: float, lower: float) -> fs.Parameters:
+    """The model of the latest run; when no run has trained one yet, one trained on ``table``
+    itself (the priors carry a small table)."""
+    params = _latest_parameters(comparisons_for(table))
+    if params is None:
+        params = link(table, upper=upper, lower=lower).params
+    return params
+
+
+# --- Probable matches of incoming records (import, registration) ----------------------------------
+
+
+@dataclass(frozen=True)
+class ProbableMatch:
+    """A registered person an incoming record probably is. ``explanation`` holds agreement levels
+    and weights only (as ``MatchCandidate.explanation``)."""
+
+    person: Person
+    score: float  # match probability, 0..1
+    weight: float  # match weight in bits
+    explanation: dict
+
+    @property
+    def percent(self) -> int:
+        return int(self.score * 100)  # rounded down: 99.7 % is not "100 %"
+
+
+def _found_by(mine: _Keys, theirs: Person, shared_token: bool) -> list[str]:
+    found = []
+    if shared_token:
+        found.append(_("token nama"))
+    if mine.nik_hash and mine.nik_hash == theirs.nik_hash:
+        found.append(_("NIK"))
+    if mine.phone_hash and mine.phone_hash == theirs.phone_hash:
+        found.append(_("nomor HP"))
+    return found
+
+
+def probable_matches(
+    records: list[Record],
+    *,
+    candidates: QuerySet,
+    lower: float = DEFAULT_LOWER,
+    upper: float = DEFAULT_UPPER,
+    limit: int = PROBABLE_MATCH_LIMIT,
+) -> dict[Hashable, list[ProbableMatch]]:
+    """For many incoming records at once, the registered people each one probably is.
+
+    ``records`` are identities held in memory (an import chunk, a registration); their ``id``
+    keys the answer. ``candidates`` is a Person queryset the caller has already limited (by the
+    policy's scope, without the record itself). Look-alikes are found through the blind indexes
+    only, in one query for the whole batch (shared name token within a few birth years, NIK or
+    phone), decrypted here in memory, and each incoming × look-alike pair that shares a key is
+    scored with the latest trained model (see ``_parameters_for``).
+
+    Returns ``{record id: [ProbableMatch, ...]}``, best first, with only matches at or above
+    ``lower``; records with none are left out. At most ``limit`` look-alikes are compared for
+    the batch.
+    """
+    keys = [_keys_of(r) for r in records]
+    others = list(
+        _lookalikes(keys, candidates, limit=limit).only(
+            "id",
+            "case_code",
+            "identity_ciphertext",
+            "origin_regency_id",
+            "scope_region_code",
+            "birth_year",
+            "nik_hash",
+            "phone_hash",
+        )
+    )
+    if not records or not others:
+        return {}
+    other_records = [record_of(p) for p in others]
+    # Pairs as the blind indexes would give them, record by record, in memory.
+    by_token: dict[str, list[int]] = {}
+    by_nik: dict[str, list[int]] = {}
+    by_phone: dict[str, list[int]] = {}
+    for j, (person, record) in enumerate(zip(others, other_records, strict=True)):
+        for h, _alias in name_token_hashes(record.name, list(record.aliases)):
+            by_token.setdefault(h, []).append(j)
+        if person.nik_hash:
+            by_nik.setdefault(person.nik_hash, []).append(j)
+        if person.phone_hash:
+            by_phone.setdefault(person.phone_hash, []).append(j)
+    pairs: list[tuple[int, int, bool]] = []
+    for i, mine in enumerate(keys):
+        by_name = {
+            j
+            for h in mine.tokens
+            for j in by_token.get(h, ())
+            if mine.birth_year is None
+            or others[j].birth_year is None
+            or abs(others[j].birth_year - mine.birth_year) <= BIRTH_YEAR_SLACK
+        }
+        exact = set(by_nik.get(mine.nik_hash, ())) | set(by_phone.get(mine.phone_hash, ()))
+        pairs += [(i, j, j in by_name) for j in sorted(by_name | exact)]
+    if not pairs:
+        return {}
+    # Incoming records on one side, registered ones on the other: a fallback model trained on
+    # this table links across the two and never within the file.
+    n = len(records)
+    table = prepare([replace(r, source=1) for r in records] + [replace(r, source=0) for r in other_records])
+    del other_records
+    params = _parameters_for(table, upper=upper, lower=lower)
+    a = np.fromiter((i for i, _j, _t in pairs), dtype=np.int64, count=len(pairs))
+    b = np.fromiter((n + j for _i, j, _t in pairs), dtype=np.int64, count=len(pairs))
+    levels, tf, weight, prob = score_pairs(table, a, b, params)
+    found: dict[Hashable, list[ProbableMatch]] = {}
+    for k in np.flatnonzero(prob >= lower):
+        i, j, shared_token = pairs[k]
+        explanation = {
+            "fields": fs.explain(params, levels[k], tf[k]),
+            "weight": round(float(weight[k]), 2),
+            "found_by": _found_by(keys[i], others[j], shared_token),
+        }
+        match = ProbableMatch(person=others[j], score=float(prob[k]), weight=float(weight[k]), explanation=explanation)
+        found.setdefault(records[i].id, []).append(match)
+    for matches in found.values():
+        matches.sort(key=lambda m: (-m.score, m.person.pk))
+    return found
+
+
+def queue_probable_matches(person: Person, matches: list[ProbableMatch], *, upper: float = DEFAULT_UPPER) -> int:
+    """Put each (person, match) pair in the review queue, as ``run_matching`` stores pairs:
+    proposed at or above ``upper``, else waiting for a reviewer. A pair decided by a person is
+    never proposed again; an open one keeps the higher score. Returns how many pairs were
+    created or updated."""
+    if not matches:
+        return 0
+    wanted = {tuple(sorted((person.pk, m.person.pk))): m for m in matches if m.person.pk != person.pk}
+    same_pair = Q()
+    for a, b in wanted:
+        same_pair |= Q(person_a_id=a, person_b_id=b)
+    existing = {(c.person_a_id, c.person_b_id): c for c in MatchCandidate.objects.filter(same_pair)}
+    create, update = [], []
+    for pair, match in wanted.items():
+        status = CandidateStatus.PROPOSED if match.score >= upper else CandidateStatus.NEEDS_REVIEW
+        candidate = existing.get(pair)
+        if candidate is None:
+            create.append(
+                MatchCandidate(
+                    person_a_id=pair[0],
+                    person_b_id=pair[1],
+                    score=match.score,
+                    weight=match.weight,
+                    status=status,
+                    explanation=match.explanation,
+                )
+            )
+        elif candidate.is_open and match.score > candidate.score:
+            candidate.score, candidate.weight, candidate.status = match.score, match.weight, status
+            candidate.explanation = match.explanation
+            update.append(candidate)
+    MatchCandidate.objects.bulk_create(create)
+    MatchCandidate.objects.bulk_update(update, ["score", "weight", "status", "explanation"])
+    return len(create) + len(update)
+
+
+def propose_for_new_person(
+    person: Person, *, actor, upper: float = DEFAULT_UPPER, lower: float = DEFAULT_LOWER
+) -> list[ProbableMatch]:
+    """The people in ``actor``'s scope a just-registered person probably is, each pair put in the
+    review queue. Best first."""
+    candidates = policy.scope_people(actor, Person.objects.exclude(pk=person.pk))
+    matches = probable_matches([record_of(person)], candidates=candidates, lower=lower, upper=upper).get(person.pk, [])
+    queue_probable_matches(person, matches, upper=upper)
+    return matches
+
+
+# --- Known elsewhere? ----------------------------------------------------------------------
+
+
 def known_elsewhere(person: Person, *, user, request=None, upper: float = DEFAULT_UPPER, lower: float = DEFAULT_LOWER):
     """Is this person (in the user's scope) also recorded somewhere else? Answers "yes",
     "maybe" or "no" with the organisations holding the other records; never their data.
@@ -393,19 +617,30 @@ def known_elsewhere(person: Person, *, user, request=None, upper: float = DEFAUL
     if not (policy.has_perm(user, Perm.PEOPLE_VIEW) and policy.in_region_scope(user, person.scope_region_code)):
         raise PermissionDenied
     record = record_of(person)
-    others = list(_lookalikes(person, record))
+    keys = _Keys(
+        tokens=_keys_of(record).tokens,
+        nik_hash=person.nik_hash,
+        phone_hash=person.phone_hash,
+        birth_year=person.birth_year,
+    )
+    others = list(
+        _lookalikes([keys], Person.objects.exclude(pk=person.pk), limit=KNOWN_ELSEWHERE_LIMIT)
+        .select_related("registered_site__owner_organisation")
+        .only(
+            "id",
+            "identity_ciphertext",
+            "origin_regency_id",
+            "scope_region_code",
+            "registered_site__owner_organisation__name",
+        )
+    )
     matched: dict[int, str] = {}
     possible: dict[int, str] = {}
     if others:
         table = prepare([record, *(record_of(p) for p in others)])
-        comparisons = comparisons_for(table)
-        params = _latest_parameters(comparisons)
+        params = _parameters_for(table, upper=upper, lower=lower)
         a = np.zeros(len(others), dtype=np.int64)
         b = np.arange(1, len(others) + 1, dtype=np.int64)
-        if params is None:
-            # No run has trained a model yet: train one on these records (priors carry it).
-            result = link(table, upper=upper, lower=lower)
-            params = result.params
         _levels, _tf, _weight, prob = score_pairs(table, a, b, params)
         for other, p in zip(others, prob, strict=True):
             organisation = other.registered_site.owner_organisation

@@ -13,7 +13,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -170,11 +172,14 @@ def decide(request, pk: int):
             add_service_errors(form, exc)
         else:
             if form.cleaned_data["decision"] == CandidateStatus.SAME:
-                messages.success(request, _("Dicatat sebagai orang yang sama: kedua data kini satu kelompok."))
+                text = _("Dicatat sebagai orang yang sama: kedua data kini satu kelompok.")
             else:
-                messages.success(
-                    request, _("Dicatat sebagai bukan orang yang sama; pasangan ini tidak diusulkan lagi.")
-                )
+                text = _("Dicatat sebagai bukan orang yang sama; pasangan ini tidak diusulkan lagi.")
+            # Back to the queue for the next pair, with a way back should the click be a mistake.
+            undo_link = format_html(
+                '<a href="{}">{}</a>', reverse("matching:pair", args=[candidate.pk]), _("Keliru? Batalkan")
+            )
+            messages.success(request, format_html("{} {}", text, undo_link))
             return redirect("matching:queue")
     return _render_pair(request, candidate, form=form, status=200)
 

@@ -105,10 +105,8 @@ def test_case_worker_decides_same_person_and_takes_it_back(live_server, page, us
     assert selectors.same_person_ids(old) == {old.pk, new.pk}
     assert page.locator("tbody tr", has_text=old.case_code).count() == 0
 
-    # Decided pairs are one filter away, with the decision and the button to take it back.
-    page.get_by_label("Status").select_option("same")
-    page.get_by_role("button", name="Saring").click()
-    page.locator("tbody tr", has_text=old.case_code).get_by_role("link", name="Periksa").click()
+    # The confirmation links back to the pair, with the decision and the button to take it back.
+    page.get_by_role("link", name="Keliru? Batalkan").click()
     decision = page.locator("section[aria-labelledby=decision-title]")
     decision.wait_for()
     assert "Orang yang sama" in decision.inner_text()
