@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q
 from django.db.models.functions import Substr, TruncMonth
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -600,7 +601,7 @@ def _stage_table(user, counts: dict[tuple[str, str], int], *, protect: bool) -> 
 def _trend(months: dict, payments: dict | None, *, protect: bool) -> tuple[list[Series], list[str]]:
     """Month by month: repatriated, trained, paid — each column protected with its total."""
     all_months = sorted(set(months["repatriated"]) | set(months["trained"]) | set(payments or {}))
-    labels = [m.strftime("%Y-%m") for m in all_months]
+    labels = [date_format(m, "M Y") for m in all_months]  # "Feb 2019", in the reader's language
     series = []
     sources = [(_("Dipulangkan"), months["repatriated"]), (_("Lulus pelatihan"), months["trained"])]
     if payments is not None:

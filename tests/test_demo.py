@@ -69,3 +69,22 @@ def test_the_demo_programmes_follow_the_reports(regions):
     assert ClosureProgramme.objects.count() == 3
     load_scenario()
     assert ClosureProgramme.objects.count() == 3
+
+
+def test_load_demo_prints_the_current_password_of_each_account(regions, settings, tmp_path):
+    """A new database gets new random passwords: the logins file keeps one line per account,
+    the current one, so `make run` never prints a password that no longer works."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.VAR_DIR = tmp_path
+    settings.DEBUG = True
+    (tmp_path / "demo-logins.txt").write_text("kadis.kupang\tPassword-lama\tKepala Dinas Sosial\tDinsos\n")
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    lines = (tmp_path / "demo-logins.txt").read_text().splitlines()
+    kadis = [line.split("\t") for line in lines if line.startswith("kadis.kupang\t")]
+    assert len(kadis) == 1 and kadis[0][1] != "Password-lama"
+    assert User.objects.get(username="kadis.kupang").check_password(kadis[0][1])
+    assert "Password-lama" not in out.getvalue() and kadis[0][1] in out.getvalue()

@@ -23,10 +23,14 @@ class Command(BaseCommand):
         path = demo_logins_file()
         if created:
             # Passwords are random per installation; kept only in var/ (never committed) to print on each run.
+            # A user created again (a new database) replaces its old line: only current passwords are shown.
+            lines = {}
+            if path.exists():
+                lines = {line.split("\t", 1)[0]: line for line in path.read_text(encoding="utf-8").splitlines()}
+            for login in created:
+                lines[login.username] = f"{login.username}\t{login.password}\t{login.role_label}\t{login.organisation}"
             path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as fh:
-                for login in created:
-                    fh.write(f"{login.username}\t{login.password}\t{login.role_label}\t{login.organisation}\n")
+            path.write_text("".join(f"{line}\n" for line in lines.values()), encoding="utf-8")
             path.chmod(0o600)
         self.stdout.write(self.style.SUCCESS("Skenario demo siap."))
         if path.exists():
