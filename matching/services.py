@@ -55,6 +55,10 @@ PROBABLE_MATCH_LIMIT = 20000
 # A shared name token counts for people born within this many years of each other (or of an
 # unknown birth year).
 BIRTH_YEAR_SLACK = 3
+# Scoring incoming records with a run's model, λ is at least this share of duplicates per record.
+MIN_DUPLICATE_SHARE = 0.01
+# λ for incoming records before any run has trained a model (the engine's own starting value).
+FALLBACK_LAMBDA = 1e-4
 
 
 def people_in(region: str | None):
@@ -420,20 +424,33 @@ def _lookalike_q(keys: list[_Keys]) -> Q | None:
     return found
 
 
-def _lookalikes(keys: list[_Keys], candidates: QuerySet, *, limit: int) -> QuerySet:
-    """The records of ``candidates`` that ``_lookalike_q`` finds, by the blind indexes alone."""
+def _lookalikes(keys: list[_Keys], candidates: QuerySet) -> QuerySet:
+    """The records of ``candidates`` that ``_lookalike_q`` finds, by the blind indexes alone
+    (callers take at most a limit of them, in this order)."""
     found = _lookalike_q(keys)
     if found is None:
         return candidates.none()
-    return candidates.filter(anonymised_at__isnull=True).filter(found).order_by("pk")[:limit]
+    return candidates.filter(anonymised_at__isnull=True).filter(found).order_by("pk")
+
+
+def _recent_models() -> list[tuple[dict, int]]:
+    """(parameters, records) of the latest finished runs that trained a model, newest first."""
+    runs = MatchRun.objects.filter(status=RunStatus.DONE).exclude(parameters={}).order_by("-started_at")
+    return list(runs.values_list("parameters", "records")[:5])
+
+
+def _fitting_model(models: list[tuple[dict, int]], comparisons) -> tuple[fs.Parameters, int] | None:
+    """The newest of ``models`` that fits ``comparisons``, and how many records its run saw."""
+    for data, records in models:
+        params = fs.from_dict(data, comparisons)
+        if params is not None:
+            return params, records
+    return None
 
 
 def _latest_parameters(comparisons):
-    for run in MatchRun.objects.filter(status=RunStatus.DONE).exclude(parameters={}).order_by("-started_at")[:5]:
-        params = fs.from_dict(run.parameters, comparisons)
-        if params is not None:
-            return params
-    return None
+    found = _fitting_model(_recent_models(), comparisons)
+    return found[0] if found else None
 
 
 def _parameters_for(table: Table, *, upper: float, lower: float) -> fs.Parameters:
@@ -442,6 +459,26 @@ def _parameters_for(table: Table, *, upper: float, lower: float) -> fs.Parameter
     params = _latest_parameters(comparisons_for(table))
     if params is None:
         params = link(table, upper=upper, lower=lower).params
+    return params
+
+
+def _linking_parameters(table: Table, models: list[tuple[dict, int]], *, upper: float, lower: float) -> fs.Parameters:
+    """The model to score incoming records against registered ones: the latest run's m and u.
+    Its λ (how often two records are one person) is kept at or above MIN_DUPLICATE_SHARE per
+    record: a run over a registry without duplicates drives λ to the EM's floor (1e-12), which
+    says nothing about incoming records and would hide every one of them.
+
+    Without a run, m and u are trained on ``table`` (incoming records linked to the look-alikes),
+    as "known elsewhere?" does, but λ is FALLBACK_LAMBDA: the table holds only look-alikes, most
+    of them alike indeed, so the λ estimated from it runs up to 0.5 and would flag every woman
+    sharing a common name."""
+    found = _fitting_model(models, comparisons_for(table))
+    if found is None:
+        params = link(table, upper=upper, lower=lower).params
+        params.lam = FALLBACK_LAMBDA
+        return params
+    params, records = found
+    params.lam = max(params.lam, MIN_DUPLICATE_SHARE / max(records, 2))
     return params
 
 
@@ -464,13 +501,15 @@ class ProbableMatch:
 
 
 def _found_by(mine: _Keys, theirs: Person, shared_token: bool) -> list[str]:
+    """The blind indexes that brought the pair together. Stored with the pair, so plain
+    Indonesian like the engine's own labels (``blocking.RULES``), not translated at store time."""
     found = []
     if shared_token:
-        found.append(_("token nama"))
+        found.append("token nama")
     if mine.nik_hash and mine.nik_hash == theirs.nik_hash:
-        found.append(_("NIK"))
+        found.append("NIK")
     if mine.phone_hash and mine.phone_hash == theirs.phone_hash:
-        found.append(_("nomor HP"))
+        found.append("nomor HP")
     return found
 
 
@@ -489,15 +528,19 @@ def probable_matches(
     policy's scope, without the record itself). Look-alikes are found through the blind indexes
     only, in one query for the whole batch (shared name token within a few birth years, NIK or
     phone), decrypted here in memory, and each incoming × look-alike pair that shares a key is
-    scored with the latest trained model (see ``_parameters_for``).
+    scored with the latest trained model (see ``_linking_parameters``).
 
     Returns ``{record id: [ProbableMatch, ...]}``, best first, with only matches at or above
     ``lower``; records with none are left out. At most ``limit`` look-alikes are compared for
     the batch.
     """
+    if not records:
+        return {}
+    # Two queries for the whole batch, found or not: the trained models and the look-alikes.
+    models = _recent_models()
     keys = [_keys_of(r) for r in records]
     others = list(
-        _lookalikes(keys, candidates, limit=limit).only(
+        _lookalikes(keys, candidates).only(
             "id",
             "case_code",
             "identity_ciphertext",
@@ -506,9 +549,9 @@ def probable_matches(
             "birth_year",
             "nik_hash",
             "phone_hash",
-        )
+        )[:limit]
     )
-    if not records or not others:
+    if not others:
         return {}
     other_records = [record_of(p) for p in others]
     # Pairs as the blind indexes would give them, record by record, in memory.
@@ -541,7 +584,7 @@ def probable_matches(
     n = len(records)
     table = prepare([replace(r, source=1) for r in records] + [replace(r, source=0) for r in other_records])
     del other_records
-    params = _parameters_for(table, upper=upper, lower=lower)
+    params = _linking_parameters(table, models, upper=upper, lower=lower)
     a = np.fromiter((i for i, _j, _t in pairs), dtype=np.int64, count=len(pairs))
     b = np.fromiter((n + j for _i, j, _t in pairs), dtype=np.int64, count=len(pairs))
     levels, tf, weight, prob = score_pairs(table, a, b, params)
@@ -624,7 +667,7 @@ def known_elsewhere(person: Person, *, user, request=None, upper: float = DEFAUL
         birth_year=person.birth_year,
     )
     others = list(
-        _lookalikes([keys], Person.objects.exclude(pk=person.pk), limit=KNOWN_ELSEWHERE_LIMIT)
+        _lookalikes([keys], Person.objects.exclude(pk=person.pk))
         .select_related("registered_site__owner_organisation")
         .only(
             "id",
@@ -632,7 +675,7 @@ def known_elsewhere(person: Person, *, user, request=None, upper: float = DEFAUL
             "origin_regency_id",
             "scope_region_code",
             "registered_site__owner_organisation__name",
-        )
+        )[:KNOWN_ELSEWHERE_LIMIT]
     )
     matched: dict[int, str] = {}
     possible: dict[int, str] = {}

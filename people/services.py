@@ -229,7 +229,29 @@ def person_register(
     _initial_consent(person, attrs, actor=actor, on=consent_on or timezone.localdate())
     raise_safeguarding_alerts(person, actor=actor)
     audit_record(Action.CREATE, request=request, actor=actor, obj=person, detail={"site": site.pk})
+    warnings += _probable_match_warnings(person, actor=actor)
     return person, warnings
+
+
+PROBABLE_CODES_SHOWN = 5
+
+
+def _probable_match_warnings(person: Person, *, actor) -> list[str]:
+    """People in the actor's scope the new person probably is (the matching engine, not only an
+    equal NIK or name and birth date): each pair goes to the review queue, and the warning names
+    their case codes and scores, never an identity."""
+    from matching.services import propose_for_new_person  # matching builds on this module
+
+    matches = propose_for_new_person(person, actor=actor)
+    if not matches:
+        return []
+    shown = ", ".join(
+        _("%(code)s (skor %(percent)s%%)") % {"code": m.person.case_code, "percent": m.percent}
+        for m in matches[:PROBABLE_CODES_SHOWN]
+    )
+    if len(matches) > PROBABLE_CODES_SHOWN:
+        shown += " " + _("dan %(n)s lainnya") % {"n": len(matches) - PROBABLE_CODES_SHOWN}
+    return [_("Mungkin orang yang sama dengan %(matches)s. Periksa di antrean pencocokan.") % {"matches": shown}]
 
 
 def _initial_consent(person: Person, attrs: PersonAttributes, *, actor, on: dt.date) -> None:

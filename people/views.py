@@ -66,10 +66,11 @@ def _safe_warnings(warnings: list[str], identity: Identity) -> list[str]:
     """Warnings fit for a flash message (kept in a cookie or the session): a warning that quotes
     any part of the identity is replaced by a plain one that does not."""
     values = [identity.full_name, identity.nik, identity.kk_number, identity.phone, *identity.aliases]
-    values = [v for v in values if v and len(v) >= 3]
+    # Whole words: a nickname such as "Sam" is not quoted by "sama" in "orang yang sama".
+    quoted = [re.compile(rf"(?<!\w){re.escape(v)}(?!\w)", re.IGNORECASE) for v in values if v and len(v) >= 3]
     safe = []
     for text in warnings:
-        if _IDENTIFYING_TEXT.search(text) or any(v.lower() in text.lower() for v in values):
+        if _IDENTIFYING_TEXT.search(text) or any(pattern.search(text) for pattern in quoted):
             text = _("Data di NIK tidak cocok dengan data lain yang dicatat. Periksa kembali di halaman identitas.")
         if text not in safe:
             safe.append(text)

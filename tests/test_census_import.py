@@ -611,7 +611,8 @@ def test_checking_and_applying_use_a_fixed_number_of_queries(census_round, regis
 
     (small_check, _inserts), (small_apply, _inserts) = queries(12, seed=5)
     (large_check, large_check_inserts), (large_apply, large_apply_inserts) = queries(300, seed=6)
-    assert small_check == large_check <= 8
+    # 9: the probable-match check adds two lookups per chunk (trained models, look-alikes).
+    assert small_check == large_check <= 9
     assert small_apply == large_apply <= 20
     assert large_check_inserts <= 5 and large_apply_inserts <= 25
 
