@@ -44,7 +44,7 @@ from access import policy
 from audit.models import Action
 from audit.services import audit_record
 from matching.engine import Record
-from matching.services import probable_matches
+from matching.services import probable_matches, remember_different
 from people.crypto import decrypt, encrypt, field_cipher
 from people.identity import Identity
 from people.models import (
@@ -1053,6 +1053,7 @@ class ApplyResult:
     added: int = 0  # census entries created
     already: int = 0  # people who were already counted in the round
     merged_rows: int = 0  # rows that were the same person as an earlier row of the file
+    different: int = 0  # new people judged "not the same" as a registered one (remembered for matching)
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -1085,10 +1086,12 @@ def apply_batch(*, actor, batch: ImportBatch, request=None) -> ApplyResult:
         while chunk := list(
             rows.filter(row_number__gt=last_row)
             .order_by("row_number")
-            .values_list("row_number", "duplicate_of_id", "resolution", "data_ciphertext")[:APPLY_CHUNK_SIZE]
+            .values_list("row_number", "duplicate_of_id", "resolution", "data_ciphertext", "duplicate_score")[
+                :APPLY_CHUNK_SIZE
+            ]
         ):
             last_row = chunk[-1][0]
-            existing_ids = {dup for _n, dup, res, _c in chunk if dup and res == Resolution.SAME}
+            existing_ids = {dup for _n, dup, res, _c, _s in chunk if dup and res == Resolution.SAME}
             scopes = dict(Person.objects.filter(pk__in=existing_ids).values_list("pk", "scope_region_code"))
             if any(not policy.in_region_scope(actor, scopes.get(pk)) for pk in existing_ids):
                 raise PermissionDenied
@@ -1097,8 +1100,8 @@ def apply_batch(*, actor, batch: ImportBatch, request=None) -> ApplyResult:
                     "person_id", flat=True
                 )
             )
-            new_people, counted = [], []
-            for _number, duplicate_of, resolution, ciphertext in chunk:
+            new_people, counted, different = [], [], []
+            for _number, duplicate_of, resolution, ciphertext, score in chunk:
                 if resolution == Resolution.SAME and duplicate_of:
                     if duplicate_of in existing_seen:
                         pass  # an earlier row of this file counted the person already
@@ -1114,7 +1117,13 @@ def apply_batch(*, actor, batch: ImportBatch, request=None) -> ApplyResult:
                     identity, attrs = row_identity(data), row_attributes(data)
                     person = build_person(site=site, identity=identity, attrs=attrs, actor=actor, case_code=next(codes))
                     new_people.append((person, identity, row_attributes(data)))
+                    if duplicate_of and resolution == Resolution.DIFFERENT:
+                        different.append((person, duplicate_of, score))
             Person.objects.bulk_create([p for p, _i, _a in new_people], batch_size=500)
+            # "Not the same person" was decided here: the matching runs must not propose it again.
+            result.different += remember_different(
+                [(person.pk, other, score) for person, other, score in different], actor=actor
+            )
             tokens, consents, alerts = [], [], []
             for person, identity, attrs in new_people:
                 tokens += [

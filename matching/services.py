@@ -639,6 +639,40 @@ def queue_probable_matches(person: Person, matches: list[ProbableMatch], *, uppe
     return len(create) + len(update)
 
 
+def remember_different(pairs: list[tuple[int, int, float | None]], *, actor) -> int:
+    """Pairs an officer already judged "not the same person" elsewhere (an import's duplicate
+    resolved as different): stored as decided, so no run proposes them again. An open pair is
+    closed the same way; a decided one is left as it is. ``pairs``: (person id, person id, score)."""
+    wanted = {tuple(sorted((a, b))): score for a, b, score in pairs if a != b}
+    if not wanted:
+        return 0
+    same_pair = Q()
+    for a, b in wanted:
+        same_pair |= Q(person_a_id=a, person_b_id=b)
+    existing = {(c.person_a_id, c.person_b_id): c for c in MatchCandidate.objects.filter(same_pair)}
+    now = timezone.now()
+    create, update = [], []
+    for (a, b), score in wanted.items():
+        candidate = existing.get((a, b))
+        if candidate is None:
+            create.append(
+                MatchCandidate(
+                    person_a_id=a,
+                    person_b_id=b,
+                    score=score or 0.0,
+                    status=CandidateStatus.DIFFERENT,
+                    decided_by=actor,
+                    decided_at=now,
+                )
+            )
+        elif candidate.is_open:
+            candidate.status, candidate.decided_by, candidate.decided_at = CandidateStatus.DIFFERENT, actor, now
+            update.append(candidate)
+    MatchCandidate.objects.bulk_create(create)
+    MatchCandidate.objects.bulk_update(update, ["status", "decided_by", "decided_at"])
+    return len(create) + len(update)
+
+
 def propose_for_new_person(
     person: Person, *, actor, upper: float = DEFAULT_UPPER, lower: float = DEFAULT_LOWER
 ) -> list[ProbableMatch]:

@@ -132,9 +132,18 @@ def test_resolving_a_probable_duplicate_as_different_registers_a_new_person(
     imports.resolve_row(actor=registrar, row=flagged, resolution=Resolution.DIFFERENT)
     people_before = Person.objects.count()
     result = imports.apply_batch(actor=registrar, batch=batch)
-    assert (result.new, result.existing) == (1, 0)
+    assert (result.new, result.existing, result.different) == (1, 0, 1)
     assert Person.objects.count() == people_before + 1
     assert registry["rahayoe"].pk not in set(CensusEntry.objects.values_list("person_id", flat=True))
+    # The registrar's "different" is remembered: no matching run proposes the pair again.
+    new = Person.objects.order_by("-pk").first()
+    pair = MatchCandidate.objects.get(
+        person_a=min(new.pk, registry["rahayoe"].pk), person_b=max(new.pk, registry["rahayoe"].pk)
+    )
+    assert pair.status == CandidateStatus.DIFFERENT and pair.decided_by == registrar
+    services.run_matching(region="53.71")
+    pair.refresh_from_db()
+    assert pair.status == CandidateStatus.DIFFERENT
 
 
 def test_exact_duplicates_keep_priority_and_typos_are_probable(as_registrar, census_round, make_person):
