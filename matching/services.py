@@ -676,9 +676,12 @@ def remember_different(pairs: list[tuple[int, int, float | None]], *, actor) -> 
 def propose_for_new_person(
     person: Person, *, actor, upper: float = DEFAULT_UPPER, lower: float = DEFAULT_LOWER
 ) -> list[ProbableMatch]:
-    """The people in ``actor``'s scope a just-registered person probably is, each pair put in the
-    review queue. Best first."""
-    candidates = policy.scope_people(actor, Person.objects.exclude(pk=person.pk))
+    """The people a just-registered person probably is, each pair put in the review queue. Best
+    first. Candidates are the people whose pair the actor's queue will show (both records in the
+    actor's region scope), so a warning never names a record the queue then hides."""
+    candidates = policy.scope_people(actor, Person.objects.exclude(pk=person.pk)).filter(
+        policy.region_scope_q(actor, "scope_region_code")
+    )
     matches = probable_matches([record_of(person)], candidates=candidates, lower=lower, upper=upper).get(person.pk, [])
     queue_probable_matches(person, matches, upper=upper)
     return matches
