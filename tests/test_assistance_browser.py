@@ -12,6 +12,7 @@ import pytest
 from django.db import transaction
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from accounts.models import Role
 from assistance import services
@@ -78,6 +79,8 @@ def test_rule_rows_preview_on_a_phone_and_payment(live_server, page, phone_page,
     with page.expect_response(lambda r: "/syarat/baris/" in r.url):
         page.select_option("#id_c-1-field", "age")
     page.wait_for_selector("input#id_c-1-value[type=number]")
+    # Let HTMX finish swapping the row before using its new operator list.
+    expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
     with page.expect_response(lambda r: "/syarat/baris/" in r.url):
         page.select_option("#id_c-1-operator", "gte")
     page.fill("#id_c-1-value", "18")

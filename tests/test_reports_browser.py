@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from accounts.models import Role
 from conftest import PASSWORD
-from tests.browser import browser, page, phone_page  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +23,7 @@ def residents(make_person, make_case, site_kd):
     return people
 
 
-def sign_in(page, live_server, username):  # noqa: F811
+def sign_in(page, live_server, username):
     page.goto(f"{live_server.url}{reverse('accounts:login')}")
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(PASSWORD)
@@ -34,7 +33,7 @@ def sign_in(page, live_server, username):  # noqa: F811
 
 def test_kemensos_analyst_opens_the_national_dashboard_and_reaches_no_person(
     live_server,
-    page,  # noqa: F811
+    page,
     users,
     residents,
 ):
@@ -94,7 +93,7 @@ def test_kemensos_analyst_opens_the_national_dashboard_and_reaches_no_person(
     assert response.status == 403
 
 
-def test_dashboard_fits_a_phone_and_prints_its_tables(live_server, phone_page, users, residents):  # noqa: F811
+def test_dashboard_fits_a_phone_and_prints_its_tables(live_server, phone_page, users, residents):
     sign_in(phone_page, live_server, "analis")
     phone_page.goto(f"{live_server.url}{reverse('reports:dashboard')}")
     phone_page.wait_for_selector("canvas[data-chart='sites'][data-drawn]")
