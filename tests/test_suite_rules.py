@@ -11,10 +11,13 @@ def test_no_module_imports_the_browser_fixtures():
     """tests/browser.py is loaded once as a plugin (conftest ``pytest_plugins``). A module that
     imports its fixtures gets a second session-wide Playwright, which cannot run beside the
     first: every browser test after it errors, but only in the full suite."""
+    import re
+
+    importing = re.compile(r"^\s*(from tests\.browser import|import tests\.browser)", re.M)
+    here = Path(__file__).name
     offenders = [
         path.name
         for path in TESTS.glob("test_*.py")
-        if "from tests.browser import" in path.read_text(encoding="utf-8")
-        or "import tests.browser" in path.read_text(encoding="utf-8")
+        if path.name != here and importing.search(path.read_text(encoding="utf-8"))
     ]
     assert not offenders, f"use the fixtures by name instead of importing them: {offenders}"
