@@ -176,8 +176,10 @@ def run_matching(
                 update.append(candidate)
         MatchCandidate.objects.bulk_create(create, batch_size=1000)
         MatchCandidate.objects.bulk_update(update, ["score", "weight", "status", "explanation", "run"], batch_size=1000)
-        # Open pairs the engine no longer finds (a record was corrected): nobody needs to review them.
-        stale = [c.pk for c in existing.values()]
+        # Open pairs an earlier run found and this one no longer does (a record was corrected):
+        # nobody needs to review them. Pairs put in the queue when a person was registered
+        # (no run) wait for their reviewer: the registrar was told to look at them.
+        stale = [c.pk for c in existing.values() if c.run_id is not None]
         MatchCandidate.objects.filter(pk__in=stale).delete()
         run.records = len(ids)
         run.pairs_compared = len(result.a) if result is not None else 0

@@ -291,3 +291,21 @@ def test_no_plain_identity_in_import_rows_or_queue_columns(
     assert "duplicate_score" in stored and "explanation" in stored
     for secret in SECRETS:
         assert secret not in stored
+
+
+def test_the_nightly_run_keeps_pairs_queued_at_registration(registry, make_person):
+    """A run drops open pairs an earlier run found and it no longer does; a pair queued when a
+    person was registered waits for its reviewer (the registrar was told to look at it)."""
+    first = make_person("Yohana Manafe", birth_date=dt.date(1988, 1, 5), origin_regency="53.71")
+    second = make_person("Agustina Lakapu", birth_date=dt.date(1979, 9, 30), origin_regency="53.71")
+    third = make_person("Maria Bulu", birth_date=dt.date(1993, 6, 2), origin_regency="53.71")
+    earlier = services.run_matching(region="53.71")
+    from_run = MatchCandidate.objects.create(
+        person_a=first, person_b=second, score=0.5, status=CandidateStatus.NEEDS_REVIEW, run=earlier
+    )
+    from_registration = MatchCandidate.objects.create(
+        person_a=first, person_b=third, score=0.5, status=CandidateStatus.NEEDS_REVIEW
+    )
+    services.run_matching(region="53.71")
+    assert not MatchCandidate.objects.filter(pk=from_run.pk).exists()
+    assert MatchCandidate.objects.get(pk=from_registration.pk).status == CandidateStatus.NEEDS_REVIEW
