@@ -8,8 +8,7 @@ the dashboards at every level, and of the whole pages.
 Works on a throwaway database: an SQLite file in a temporary directory, or the PostgreSQL database
 named in --database-url, which is dropped and created (and dropped again unless --keep). Rows are
 written with bulk_create; the identity blob of every person is one constant dummy ciphertext (no
-identity is needed to count). Payments go through the assistance ledger's tables when the
-assistance app is installed, otherwise they are skipped with a note.
+identity is needed to count). Payments go through the assistance ledger's tables.
 """
 
 from __future__ import annotations
@@ -353,11 +352,6 @@ def generate(people_total: int, sites_total: int, seed: int = 170) -> dict:
 
 
 def _payments(rng, orgs, trainees, worker) -> None:
-    from reports.budget import assistance_available
-
-    if not assistance_available():
-        print("  payments                     skipped: the assistance app is not installed")
-        return
     from django.utils import timezone
 
     from assistance.models import (

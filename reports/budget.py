@@ -1,9 +1,7 @@
-"""The budget hook: budget absorption and grants from the assistance ledger.
+"""Budget absorption and grants from the assistance ledger.
 
 The assistance app owns the money (``assistance.ledger``: committed, disbursed and remaining are
-sums over its append-only ledger). Reports only read its totals through these functions; when the
-app is not installed (or not importable yet), every function here says so by returning None and
-the dashboards and reports show "not available" instead of a figure.
+sums over its append-only ledger). Reports only read its totals, through these functions.
 """
 
 from __future__ import annotations
@@ -12,24 +10,15 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.apps import apps
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncMonth
 
 from access import policy
+from assistance import ledger
+from assistance.models import BudgetLine, Entitlement, EntitlementStatus, LedgerEntry
 from regions.models import within_q
 
 ZERO = Decimal("0")
-
-
-def assistance_available() -> bool:
-    if not apps.is_installed("assistance"):
-        return False
-    try:
-        import assistance.ledger
-        import assistance.models  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -90,14 +79,10 @@ def _effective(qs, *, start: dt.date | None = None, until: dt.date | None = None
 
 def budget_summary(
     user, *, region_code: str | None, fiscal_years: tuple[int, int] | None, until: dt.date | None
-) -> BudgetSummary | None:
+) -> BudgetSummary:
     """Budget lines in the user's scope (and ``region_code``), with the ledger's totals up to the
-    end of ``until``: two queries. None when the assistance app is absent. ``user`` None: no
+    end of ``until``: two queries. ``user`` None: no
     scope (the scheduled monthly report, whose caller chose the region)."""
-    if not assistance_available():
-        return None
-    from assistance import ledger
-    from assistance.models import BudgetLine, LedgerEntry
 
     # No user: the scheduled monthly report, whose caller decided the region.
     lines = BudgetLine.objects.filter(policy.report_region_q(user, "scope_region_code") if user is not None else Q())
@@ -126,12 +111,9 @@ def budget_summary(
     return BudgetSummary(rows)
 
 
-def funded_people_by(group, *, where: Q, start: dt.date | None = None, end: dt.date | None = None) -> dict | None:
+def funded_people_by(group, *, where: Q, start: dt.date | None = None, end: dt.date | None = None) -> dict:
     """{group value: people paid} (one GROUP BY; ``group`` None: {None: total}). A person counts
-    once per group, however many payments. None when the assistance app is absent."""
-    if not assistance_available():
-        return None
-    from assistance.models import Entitlement, EntitlementStatus
+    once per group, however many payments."""
 
     qs = Entitlement.objects.filter(where, status=EntitlementStatus.DISBURSED)
     if start:
@@ -144,13 +126,8 @@ def funded_people_by(group, *, where: Q, start: dt.date | None = None, end: dt.d
     return {row["g"]: row["n"] for row in rows}
 
 
-def payments_by_month(*, where: Q, start: dt.date | None = None, end: dt.date | None = None) -> dict | None:
+def payments_by_month(*, where: Q, start: dt.date | None = None, end: dt.date | None = None) -> dict:
     """{first day of month: payments} of disbursed entitlements (one GROUP BY)."""
-    if not assistance_available():
-        return None
-    from django.db.models.functions import TruncMonth
-
-    from assistance.models import Entitlement, EntitlementStatus
 
     qs = Entitlement.objects.filter(where, status=EntitlementStatus.DISBURSED, paid_on__isnull=False)
     if start:
@@ -161,12 +138,8 @@ def payments_by_month(*, where: Q, start: dt.date | None = None, end: dt.date | 
     return {_as_date(row["m"]): row["n"] for row in rows}
 
 
-def disbursed_by(group: str, *, where: Q, until: dt.date | None = None, start: dt.date | None = None) -> dict | None:
+def disbursed_by(group: str, *, where: Q, until: dt.date | None = None, start: dt.date | None = None) -> dict:
     """{group value: rupiah disbursed (payments net of reversals)} from the ledger, one GROUP BY."""
-    if not assistance_available():
-        return None
-    from assistance import ledger
-    from assistance.models import LedgerEntry
 
     qs = _effective(LedgerEntry.objects.filter(where), start=start, until=until)
     return {key: totals.disbursed for key, totals in ledger.totals_by(group, qs).items()}
@@ -174,8 +147,6 @@ def disbursed_by(group: str, *, where: Q, until: dt.date | None = None, start: d
 
 def _expr(group):
     """A field name or an expression (e.g. the first two digits of a region code)."""
-    from django.db.models import F
-
     return F(group) if isinstance(group, str) else group
 
 

@@ -80,10 +80,9 @@ def to_xlsx(figures: dict, *, signature: Signature | None = None) -> bytes:
 
     progress = workbook.create_sheet("Capaian")
     progress.append([_("Lokalisasi"), *figures["progress"]["columns"]])
-    has_amount = figures.get("grants_available")
     for row in figures["progress"]["rows"]:
-        progress.append([row["site"], *_xlsx_cells(row["cells"], has_amount)])
-    progress.append([_("Jumlah"), *_xlsx_cells(figures["progress"]["totals"], has_amount)])
+        progress.append([row["site"], *_xlsx_cells(row["cells"])])
+    progress.append([_("Jumlah"), *_xlsx_cells(figures["progress"]["totals"])])
 
     money = workbook.create_sheet("Anggaran")
     money.append(
@@ -116,8 +115,6 @@ def to_xlsx(figures: dict, *, signature: Signature | None = None) -> bytes:
                 total["percent"],
             ]
         )
-    elif not figures["budget"]["available"]:
-        money.append([_("Data anggaran belum tersedia.")])
 
     for sheet in (stages, progress, money):
         for cell in sheet[1]:
@@ -132,10 +129,10 @@ def to_xlsx(figures: dict, *, signature: Signature | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def _xlsx_cells(cells: list, has_amount: bool) -> list:
+def _xlsx_cells(cells: list) -> list:
     """Counts stay numbers (or "<5"/"×"); the trailing amount becomes a number unless withheld."""
-    if not has_amount or not cells:
-        return list(cells)
+    if not cells:
+        return []
     *counts, amount = cells
     return [*counts, Decimal(amount) if isinstance(amount, str) and amount[:1].isdigit() else amount]
 
@@ -224,17 +221,14 @@ def to_pdf(figures: dict, *, signature: Signature | None = None) -> bytes:
 
     progress = figures["progress"]
     header = [_("Lokalisasi"), *progress["columns"]]
-    has_amount = figures.get("grants_available")
-    other_count = len(header) - 1 - (1 if has_amount else 0)
-    amount_width = 30 if has_amount else 0
+    other_count = len(header) - 2  # the site, then counts, then the amount
+    amount_width = 30
     other = (usable - site_width - amount_width) / max(other_count, 1)
-    widths = [site_width] + [other] * other_count + ([amount_width] if has_amount else [])
+    widths = [site_width] + [other] * other_count + [amount_width]
 
     def progress_row(label, cells):
-        if has_amount:
-            *counts, amount = cells
-            return [label, *map(_count, counts), _money(amount)]
-        return [label, *map(_count, cells)]
+        *counts, amount = cells
+        return [label, *map(_count, counts), _money(amount)]
 
     rows = [progress_row(row["site"], row["cells"]) for row in progress["rows"]]
     rows.append(progress_row(_("Jumlah"), progress["totals"]))
@@ -274,8 +268,6 @@ def to_pdf(figures: dict, *, signature: Signature | None = None) -> bytes:
     else:
         pdf.set_font("Helvetica", size=8)
         text = _("Tidak ada mata anggaran untuk tahun ini.")
-        if not money["available"]:
-            text = _("Data anggaran belum tersedia.")
         pdf.cell(0, 5, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
     pdf.set_font("Helvetica", size=7)

@@ -103,7 +103,6 @@ def build(*, region: Region | None, programme: ClosureProgramme | None, month: d
     funded_total = budget.funded_people_by("site_id", where=site_q, end=last)
     funded_month = budget.funded_people_by("site_id", where=site_q, start=first, end=last)
     disbursed = budget.disbursed_by("site", where=site_q, until=last)
-    grants_available = funded_total is not None
 
     stages = list(Stage.choices)
     stage_grid = disclosure.grid(
@@ -117,23 +116,18 @@ def build(*, region: Region | None, programme: ClosureProgramme | None, month: d
         (_("Dipulangkan (kumulatif)"), [repatriated.get(pk, {}).get("total", 0) for pk, _n in sites]),
         (_("Lulus pelatihan bulan ini"), [trained.get(pk, {}).get("month", 0) for pk, _n in sites]),
         (_("Lulus pelatihan (kumulatif)"), [trained.get(pk, {}).get("total", 0) for pk, _n in sites]),
+        (_("Menerima bantuan bulan ini"), [funded_month.get(pk, 0) for pk, _n in sites]),
+        (_("Menerima bantuan (kumulatif)"), [funded_total.get(pk, 0) for pk, _n in sites]),
     ]
-    if grants_available:
-        progress_measures += [
-            (_("Menerima bantuan bulan ini"), [(funded_month or {}).get(pk, 0) for pk, _n in sites]),
-            (_("Menerima bantuan (kumulatif)"), [funded_total.get(pk, 0) for pk, _n in sites]),
-        ]
     columns = [disclosure.column(values, protect=protect) for _label, values in progress_measures]
-    amounts = None
-    if grants_available:
-        # A fixed amount per person turns rupiah back into a count: withhold the amount wherever
-        # the cumulative count of people paid is hidden (primary or complementary alike).
-        funded_col = columns[-1]
-        amounts = [
-            WITHHELD if funded_col.cells[i].suppressed else str((disbursed or {}).get(pk, Decimal("0")))
-            for i, (pk, _n) in enumerate(sites)
-        ]
-        amount_total = str(sum(((disbursed or {}).get(pk, Decimal("0")) for pk, _n in sites), Decimal("0")))
+    # A fixed amount per person turns rupiah back into a count: withhold the amount wherever
+    # the cumulative count of people paid is hidden (primary or complementary alike).
+    funded_col = columns[-1]
+    amounts = [
+        WITHHELD if funded_col.cells[i].suppressed else str(disbursed.get(pk, Decimal("0")))
+        for i, (pk, _n) in enumerate(sites)
+    ]
+    amount_total = str(sum((disbursed.get(pk, Decimal("0")) for pk, _n in sites), Decimal("0")))
 
     summary = budget.budget_summary(None, region_code=region_code, fiscal_years=(first.year, first.year), until=last)
     figures = {
@@ -159,28 +153,23 @@ def build(*, region: Region | None, programme: ClosureProgramme | None, month: d
             "grand": stage_grid.grand.export,
         },
         "progress": {
-            "columns": [str(label) for label, _values in progress_measures]
-            + ([_("Dana disalurkan (Rp, kumulatif)")] if amounts is not None else []),
+            "columns": [str(label) for label, _values in progress_measures] + [_("Dana disalurkan (Rp, kumulatif)")],
             "rows": [
                 {
                     "site": name,
-                    "cells": [col.cells[i].export for col in columns] + ([amounts[i]] if amounts is not None else []),
+                    "cells": [col.cells[i].export for col in columns] + [amounts[i]],
                 }
                 for i, (_pk, name) in enumerate(sites)
             ],
-            "totals": [col.total.export for col in columns] + ([amount_total] if amounts is not None else []),
+            "totals": [col.total.export for col in columns] + [amount_total],
         },
-        "grants_available": grants_available,
         "budget": _budget_figures(summary),
-        "notes": _notes(protect, grants_available, summary is not None),
+        "notes": _notes(protect),
     }
     return figures
 
 
-def _budget_figures(summary: budget.BudgetSummary | None) -> dict:
-    if summary is None:
-        return {"available": False, "rows": [], "total": None}
-
+def _budget_figures(summary: budget.BudgetSummary) -> dict:
     def row(item) -> dict:
         return {
             "amount": str(item.amount),
@@ -191,7 +180,6 @@ def _budget_figures(summary: budget.BudgetSummary | None) -> dict:
         }
 
     return {
-        "available": True,
         "rows": [
             {"code": line.code, "name": line.name, "fiscal_year": line.fiscal_year, "source": line.source, **row(line)}
             for line in summary.lines
@@ -200,15 +188,12 @@ def _budget_figures(summary: budget.BudgetSummary | None) -> dict:
     }
 
 
-def _notes(protect: bool, grants: bool, budget_available: bool) -> list[str]:
+def _notes(protect: bool) -> list[str]:
     notes = [
         _("Tahap kasus: kasus yang aktif dalam bulan ini, menurut tahapnya saat laporan dibuat."),
         _("Dipulangkan: menurut tanggal keberangkatan perjalanan; lulus pelatihan: menurut tanggal lulus."),
     ]
     if protect:
         notes.append(str(disclosure.NOTE))
-        if grants:
-            notes.append(_("Dana per lokalisasi tidak ditampilkan (–) bila jumlah penerimanya disembunyikan."))
-    if not grants or not budget_available:
-        notes.append(_("Data bantuan dan anggaran belum tersedia."))
+        notes.append(_("Dana per lokalisasi tidak ditampilkan (–) bila jumlah penerimanya disembunyikan."))
     return notes

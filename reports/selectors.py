@@ -277,8 +277,7 @@ class Dashboard:
     trend: list[Series]
     trend_months: list[str]
     breakdown: Breakdown
-    budget: budget.BudgetSummary | None
-    budget_available: bool
+    budget: budget.BudgetSummary
 
     @property
     def trend_rows(self) -> list[tuple[str, list[Cell]]]:
@@ -418,12 +417,12 @@ def dashboard(user, filters: Filters, *, today: dt.date) -> Dashboard:
         for row in rows:
             per_unit[name][row.get("unit")] += row["n"]
             months[name][_month(row["month"])] += row["n"]
-    for key, n in (funded or {}).items():
+    for key, n in funded.items():
         per_unit["funded"][key] += n
     for row in follow_up_rows:
         per_unit["overdue"][row.get("unit")] += row["n"] or 0
 
-    breakdown = _breakdown(user, filters, unit, per_unit, protect=protect, funded_available=funded is not None)
+    breakdown = _breakdown(user, filters, unit, per_unit, protect=protect)
     totals = dict(zip(BREAKDOWN_MEASURES, breakdown.totals, strict=True))
 
     statuses = list(SiteStatus.choices)
@@ -473,7 +472,6 @@ def dashboard(user, filters: Filters, *, today: dt.date) -> Dashboard:
             _("Menerima bantuan"),
             totals["funded"],
             link(user, Perm.BUDGET_VIEW, "assistance:report") if not totals["funded"].suppressed else None,
-            "" if funded is not None else _("Modul bantuan belum tersedia"),
         ),
         Figure(
             _("Bimbingan lanjut terlambat"),
@@ -510,7 +508,6 @@ def dashboard(user, filters: Filters, *, today: dt.date) -> Dashboard:
         trend_months=trend_months,
         breakdown=breakdown,
         budget=budget_summary,
-        budget_available=budget.assistance_available(),
     )
 
 
@@ -532,7 +529,7 @@ def breakdown_columns() -> list[str]:
     ]
 
 
-def _breakdown(user, filters: Filters, unit: str, per_unit, *, protect: bool, funded_available: bool) -> Breakdown:
+def _breakdown(user, filters: Filters, unit: str, per_unit, *, protect: bool) -> Breakdown:
     keys = set()
     for measure in BREAKDOWN_MEASURES:
         keys |= set(per_unit[measure])
@@ -563,8 +560,6 @@ def _breakdown(user, filters: Filters, unit: str, per_unit, *, protect: bool, fu
             )
         )
     totals = [col.total for col in columns]
-    if not funded_available:
-        totals[BREAKDOWN_MEASURES.index("funded")] = Cell(0)
     return Breakdown(unit=unit, columns=breakdown_columns(), rows=rows, totals=totals)
 
 
@@ -598,14 +593,16 @@ def _stage_table(user, counts: dict[tuple[str, str], int], *, protect: bool) -> 
     )
 
 
-def _trend(months: dict, payments: dict | None, *, protect: bool) -> tuple[list[Series], list[str]]:
+def _trend(months: dict, payments: dict, *, protect: bool) -> tuple[list[Series], list[str]]:
     """Month by month: repatriated, trained, paid — each column protected with its total."""
-    all_months = sorted(set(months["repatriated"]) | set(months["trained"]) | set(payments or {}))
+    all_months = sorted(set(months["repatriated"]) | set(months["trained"]) | set(payments))
     labels = [date_format(m, "M Y") for m in all_months]  # "Feb 2019", in the reader's language
     series = []
-    sources = [(_("Dipulangkan"), months["repatriated"]), (_("Lulus pelatihan"), months["trained"])]
-    if payments is not None:
-        sources.append((_("Pembayaran bantuan"), payments))
+    sources = [
+        (_("Dipulangkan"), months["repatriated"]),
+        (_("Lulus pelatihan"), months["trained"]),
+        (_("Pembayaran bantuan"), payments),
+    ]
     for title, by_month in sources:
         col = disclosure.column([by_month.get(m, 0) for m in all_months], protect=protect)
         series.append(Series(title=title, labels=labels, cells=col.cells, total=col.total, keys=all_months))

@@ -26,7 +26,7 @@ from organisations.models import OrgKind
 from people.models import Person
 from regions.models import Region
 from repatriation.models import Mode, Repatriation, RepatriationStatus, Trip, TripStatus
-from reports import budget, services
+from reports import services
 from reports.models import MonthlyReport, ReportStatus
 from sites.models import SiteStatus
 from training.models import Course, Enrolment, EnrolmentStatus, Skill
@@ -152,8 +152,6 @@ def world(orgs, make_org, make_site, site_kd, make_person, make_case, make_progr
 
 def _pay(orgs, users, people, *, site):
     """Rp 5.000.000 paid to each, in June 2019, from Kota Kupang's APBD line of Rp 300.000.000."""
-    if not budget.assistance_available():
-        return
     from assistance.models import (
         AmountRule,
         AssistanceProgramme,
@@ -265,8 +263,7 @@ def test_head_of_dinsos_sees_its_own_sites_and_exact_figures(world, users, login
     rows = _breakdown(response)
     assert list(rows) == ["Karang Dempel"]
     # sites, closed, registered, cases, repatriated, trained, funded, overdue follow-ups
-    expected_funded = "3" if budget.assistance_available() else "0"
-    assert rows["Karang Dempel"] == ["1", "0", "23", "23", "10", "3", expected_funded, "2"]
+    assert rows["Karang Dempel"] == ["1", "0", "23", "23", "10", "3", "3", "2"]
     kpis = _kpis(response)
     assert kpis["Penerima manfaat terdaftar"] == "23"
     assert kpis["Dipulangkan"] == "10" and kpis["Lulus pelatihan"] == "3"
@@ -388,17 +385,6 @@ def test_dashboard_queries_do_not_grow_with_the_data(
     assert _breakdown(response)["Nusa Tenggara Timur"][0] == "4"
 
 
-def test_the_dashboard_degrades_without_the_assistance_module(world, users, login, monkeypatch):
-    monkeypatch.setattr(budget, "assistance_available", lambda: False)
-    client = login(users[Role.HEAD_OF_DINSOS])
-    response = client.get(reverse("reports:dashboard"))
-    assert response.status_code == 200
-    assert response.context["data"].budget is None
-    assert "Modul bantuan dan anggaran belum tersedia." in response.content.decode()
-    assert _kpis(response)["Menerima bantuan"] == "0"
-
-
-@pytest.mark.skipif(not budget.assistance_available(), reason="assistance module not installed")
 def test_budget_absorption_from_the_assistance_ledger(world, users, login):
     client = login(users[Role.HEAD_OF_DINSOS])
     data = client.get(reverse("reports:dashboard")).context["data"]
@@ -497,11 +483,10 @@ def test_monthly_report_on_demand_as_xlsx_and_pdf(world, users, login):
     assert kd[header.index("Lulus pelatihan (kumulatif)")] == 3
     stages = _sheet_rows(xlsx.content, "Tahap kasus")
     assert stages[1][stages[0].index("Reintegrasi")] == 10 and stages[1][-1] == 23
-    if budget.assistance_available():
-        assert kd[header.index("Menerima bantuan (kumulatif)")] == 3
-        assert kd[-1] == Decimal("15000000") or float(kd[-1]) == 15000000
-        money = _sheet_rows(xlsx.content, "Anggaran")
-        assert money[1][0] == "5.1.02.01" and float(money[1][3]) == 300000000
+    assert kd[header.index("Menerima bantuan (kumulatif)")] == 3
+    assert kd[-1] == Decimal("15000000") or float(kd[-1]) == 15000000
+    money = _sheet_rows(xlsx.content, "Anggaran")
+    assert money[1][0] == "5.1.02.01" and float(money[1][3]) == 300000000
 
     pdf = client.get(reverse("reports:monthly"), params | {"format": "pdf"})
     assert pdf["Content-Type"] == "application/pdf"
