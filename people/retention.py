@@ -19,12 +19,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from assistance.duplicates import identity_key
+from assistance.models import Entitlement, EntitlementStatus
 from audit.models import Action
 from audit.services import audit_record
 from cases import models as case_models
@@ -65,17 +66,12 @@ def pending_referrals() -> QuerySet:
     return case_models.Referral.objects.filter(case__person=OuterRef("pk"), status=case_models.ReferralStatus.PENDING)
 
 
-# Entitlements not yet paid nor ended (assistance.models.EntitlementStatus): the person is still
-# owed money, and the payment must be made to someone who can be identified.
-OPEN_ENTITLEMENT_STATUSES = ("proposed", "approved")
-
-
-def open_entitlement_people() -> QuerySet | None:
-    """Person ids with an open entitlement, as a subquery; None without the assistance app."""
-    if not apps.is_installed("assistance"):
-        return None
-    entitlement = apps.get_model("assistance", "Entitlement")
-    return entitlement.objects.filter(status__in=OPEN_ENTITLEMENT_STATUSES).values("person_id")
+def open_entitlement_people() -> QuerySet:
+    """Person ids with an entitlement not yet paid nor ended, as a subquery: she is still owed
+    money, and the payment must be made to someone who can be identified."""
+    return Entitlement.objects.filter(status__in=(EntitlementStatus.PROPOSED, EntitlementStatus.APPROVED)).values(
+        "person_id"
+    )
 
 
 def expired_people(today: dt.date | None = None) -> QuerySet[Person]:
@@ -100,10 +96,7 @@ def expired_people(today: dt.date | None = None) -> QuerySet[Person]:
         .exclude(Exists(recent_count))
         .exclude(Exists(pending_referrals()))
     )
-    entitled = open_entitlement_people()
-    if entitled is not None:
-        qs = qs.exclude(pk__in=entitled)
-    return qs
+    return qs.exclude(pk__in=open_entitlement_people())
 
 
 # --- Anonymising ----------------------------------------------------------------------------------
@@ -139,11 +132,9 @@ def _scrub(person: Person, *, now: dt.datetime) -> None:
     case_models.Referral.objects.filter(**on_cases).update(reason="", override_reason="", decline_reason="")
     Enrolment.objects.filter(**on_cases).exclude(certificate_number="").update(certificate_number="")
 
-    if apps.is_installed("assistance"):
-        # The entitlement's identity key is her NIK's blind index: replaced by the per-person key
-        # the assistance app uses when no NIK is known. Amounts, dates and receipts stay (audit).
-        entitlement = apps.get_model("assistance", "Entitlement")
-        entitlement.objects.filter(person=person).update(identity_key=f"p{person.pk}")
+    # The entitlement's identity key is her NIK's blind index: replaced by the per-person key the
+    # assistance app uses when no NIK is known. Amounts, dates and receipts stay (audit).
+    Entitlement.objects.filter(person=person).update(identity_key=identity_key(person.pk, ""))
 
     # Parsed rows of census files not yet applied or cancelled that are about her.
     rows = Q(duplicate_of=person) | old_hashes

@@ -16,7 +16,6 @@ import json
 import zipfile
 from collections.abc import Iterable
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
@@ -26,6 +25,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from access import policy
+from assistance.models import Entitlement
 from audit.models import Action, AuditEvent
 from audit.services import audit_record
 from cases import models as case_models
@@ -104,10 +104,7 @@ def _region(region) -> str:
 
 
 def _entitlements(person: Person) -> list[dict]:
-    """Assistance granted or paid to her (when the assistance app is installed)."""
-    if not apps.is_installed("assistance"):
-        return []
-    entitlement = apps.get_model("assistance", "Entitlement")
+    """Assistance granted or paid to her."""
     return [
         {
             "program": e.programme.name,
@@ -119,7 +116,7 @@ def _entitlements(person: Person) -> list[dict]:
             "nomor_kuitansi": e.receipt_number,
             "alasan_pembatalan": e.end_reason,
         }
-        for e in entitlement.objects.filter(person=person)
+        for e in Entitlement.objects.filter(person=person)
         .select_related("programme", "cycle")
         .order_by("created_at", "id")
     ]

@@ -135,8 +135,7 @@ def legal_holds(person: Person) -> list[Hold]:
                 },
             )
         )
-    entitled = retention.open_entitlement_people()
-    if entitled is not None and Person.objects.filter(pk=person.pk, pk__in=entitled).exists():
+    if Person.objects.filter(pk=person.pk, pk__in=retention.open_entitlement_people()).exists():
         holds.append(Hold("open_entitlement", _("Masih ada hak bantuan yang belum dibayar atau belum ditutup.")))
     return holds
 

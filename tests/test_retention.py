@@ -347,7 +347,6 @@ def _entitlement(person, user, *, status):
     )
 
 
-@pytest.mark.skipif(not django_apps.is_installed("assistance"), reason="no assistance app")
 def test_an_unpaid_entitlement_holds_the_record_and_a_paid_one_does_not(make_person, closed_case, kadis):
     owed = make_person("Sri Rahayu", nik=NIK)
     paid = make_person("Maria Bere", nik="5371014503950003")
